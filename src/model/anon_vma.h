@@ -1,0 +1,124 @@
+// struct anon_vma and struct anon_vma_chain, and the only operations that
+// change an anon_vma's counters. Models Linux 6.18 mm/rmap.c and
+// include/linux/rmap.h; see the field guide §1 and §5.
+//
+// The counters are private. They change only where what they count changes:
+//
+//   operation                     refcount        num_children      num_active_vmas
+//   anon_vma_create_root          = 1             = 1 (self link)    = 0
+//   anon_vma_create_child(p)      = 1, root +1    p +1               = 0
+//   vma_attach_anon_vma(v, av)                                       av +1
+//   vma_detach_anon_vma(v)                                           av -1
+//   anon_vma_tree_emptied(av)                     parent -1
+//   put_anon_vma(av)              -1 (free at 0; freeing a non-root puts its root)
+//
+// Nothing else writes a counter. Every function that links or unlinks an AVC
+// or a VMA goes through these, so a reader can check the accounting here,
+// in one screen, instead of across rmap.c.
+//
+// Left out on purpose: the rwsem (the model is single-threaded; lock
+// acquisitions are counted by the environment instead), SLAB_TYPESAFE_BY_RCU
+// and transient references (folio_get_anon_vma, KSM): none of the workload
+// language's operations take them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "model/interval_tree.h"
+#include "model/event.h"
+#include "model/list.h"
+
+namespace rmaplab::model {
+
+struct vm_area_struct;
+struct anon_vma;
+class Env;
+
+// One link between a VMA and an anon_vma: on the VMA's same_vma list and in
+// the anon_vma's interval tree, keyed by the VMA's page-offset range.
+// 64 bytes, as in the kernel.
+struct anon_vma_chain {
+  vm_area_struct* vma = nullptr;
+  struct anon_vma* anon_vma = nullptr;
+  list_head same_vma;
+  interval_node rb;
+
+  static anon_vma_chain* from_same_vma(list_head* n) {
+    return reinterpret_cast<anon_vma_chain*>(reinterpret_cast<char*>(n) -
+                                             offsetof(anon_vma_chain, same_vma));
+  }
+  static const anon_vma_chain* from_same_vma(const list_head* n) {
+    return from_same_vma(const_cast<list_head*>(n));
+  }
+};
+
+// Interval-tree keys of an AVC: its VMA's [vm_pgoff, vm_pgoff + pages - 1].
+struct avc_interval {
+  static std::uint64_t start(const anon_vma_chain& avc);
+  static std::uint64_t last(const anon_vma_chain& avc);
+};
+
+using avc_tree = interval_tree<anon_vma_chain, &anon_vma_chain::rb, avc_interval>;
+
+struct anon_vma {
+  anon_vma* root() const { return root_; }
+  anon_vma* parent() const { return parent_; }
+  int refcount() const { return refcount_; }
+  int num_children() const { return num_children_; }
+  int num_active_vmas() const { return num_active_vmas_; }
+  bool is_root() const { return root_ == this; }
+  std::uint32_t id() const { return id_; }
+
+  // The AVCs of every VMA linked to this anon_vma (the rmap walk's index).
+  avc_tree rb_root;
+
+ private:
+  anon_vma() = default;
+
+  anon_vma* root_ = this;
+  anon_vma* parent_ = this;
+  int refcount_ = 1;
+  int num_children_ = 0;
+  int num_active_vmas_ = 0;
+  std::uint32_t id_ = 0;
+  std::uint32_t slot_ = 0;  // index in the Env's live list
+
+  friend class Env;  // constructs and destroys
+  friend anon_vma* anon_vma_create_root(Env&, CallSite site);
+  friend anon_vma* anon_vma_create_child(Env&, CallSite site, anon_vma* parent);
+  friend void vma_attach_anon_vma(vm_area_struct* vma, anon_vma* av);
+  friend void vma_detach_anon_vma(vm_area_struct* vma);
+  friend void anon_vma_tree_emptied(anon_vma* av);
+  friend void put_anon_vma(Env& env, anon_vma* av);
+  friend struct anon_vma_test_access;  // the checker's negative tests
+};
+
+// Allocates a new family root: its own parent and root, refcount 1 (the
+// "still linked" reference), num_children 1 (the self link). Null when the
+// environment injects an allocation failure. `site` is the kernel function charged with the allocation.
+anon_vma* anon_vma_create_root(Env& env, CallSite site);
+
+// Allocates a child of `parent` in parent's family: pins the family root
+// (refcount +1 on the root, returned when this object is freed) and counts
+// itself in parent->num_children. Null on injected allocation failure.
+anon_vma* anon_vma_create_child(Env& env, CallSite site, anon_vma* parent);
+
+// vma->anon_vma = av, and av counts one more active VMA.
+void vma_attach_anon_vma(vm_area_struct* vma, anon_vma* av);
+// The reverse; vma->anon_vma becomes null.
+void vma_detach_anon_vma(vm_area_struct* vma);
+
+// av's interval tree just lost its last AVC: av no longer counts as a live
+// child of its parent (for a root: drops the self link).
+void anon_vma_tree_emptied(anon_vma* av);
+
+// Drops one reference. At zero the object is freed from __put_anon_vma; a
+// freed non-root then drops its reference on the root, which may free it too.
+void put_anon_vma(Env& env, anon_vma* av);
+
+// AVC list plumbing on a VMA's same_vma list and an anon_vma's tree. These
+// change no counter.
+void anon_vma_chain_link(vm_area_struct* vma, anon_vma_chain* avc, anon_vma* av);
+
+}  // namespace rmaplab::model

@@ -1,0 +1,150 @@
+// The environment seam: pools, the event log, the live inventory and
+// allocation-failure injection.
+#include "model/env.h"
+
+#include <cassert>
+#include <new>
+
+namespace rmaplab::model {
+
+SlotPool::SlotPool(std::size_t size, std::size_t align)
+    : size_((std::max(size, sizeof(Free)) + align - 1) / align * align),
+      per_chunk_(std::max<std::size_t>(16, 16384 / size_)) {}
+
+SlotPool::~SlotPool() = default;
+
+void* SlotPool::get() {
+  if (!free_) {
+    auto chunk = std::make_unique<std::byte[]>(size_ * per_chunk_);
+    // Thread the new slots onto the free list, lowest address first.
+    for (std::size_t i = per_chunk_; i-- > 0;) {
+      auto* f = reinterpret_cast<Free*>(chunk.get() + i * size_);
+      f->next = free_;
+      free_ = f;
+    }
+    chunks_.push_back(std::move(chunk));
+  }
+  Free* f = free_;
+  free_ = f->next;
+  return f;
+}
+
+void SlotPool::put(void* p) {
+  auto* f = static_cast<Free*>(p);
+  f->next = free_;
+  free_ = f;
+}
+
+Env::Env(Options options)
+    : options_(options),
+      anon_vma_pool_(sizeof(anon_vma), alignof(anon_vma)),
+      avc_pool_(sizeof(anon_vma_chain), alignof(anon_vma_chain)),
+      vma_pool_(sizeof(vm_area_struct), alignof(vm_area_struct)),
+      folio_pool_(sizeof(folio), alignof(folio)) {}
+
+// Objects still alive go with the pools' chunks; all are trivially
+// destructible in effect (no owned resources).
+Env::~Env() = default;
+
+bool Env::fail_now() {
+  ++allocations_;
+  if (options_.fail_alloc != 0 && allocations_ == options_.fail_alloc) {
+    injected_ = true;
+    return true;
+  }
+  return false;
+}
+
+anon_vma* Env::alloc_anon_vma(CallSite site) {
+  if (fail_now()) return nullptr;
+  auto* av = new (anon_vma_pool_.get()) anon_vma();
+  av->id_ = next_anon_vma_id_++;
+  av->slot_ = static_cast<std::uint32_t>(anon_vmas_.size());
+  anon_vmas_.push_back(av);
+  ++site_counts_[static_cast<int>(site)].anon_vma_alloc;
+  if (options_.record_events)
+    events_.push_back({EventType::alloc, ObjectKind::anon_vma, site, av->id_});
+  return av;
+}
+
+void Env::free_anon_vma(anon_vma* av, CallSite site) {
+  assert(av->refcount_ == 0 && "freeing a pinned anon_vma");
+  assert(av->rb_root.empty() && "freeing an anon_vma with linked AVCs");
+  ++site_counts_[static_cast<int>(site)].anon_vma_free;
+  if (options_.record_events)
+    events_.push_back({EventType::free, ObjectKind::anon_vma, site, av->id_});
+  anon_vma* last = anon_vmas_.back();
+  anon_vmas_[av->slot_] = last;
+  last->slot_ = av->slot_;
+  anon_vmas_.pop_back();
+  av->~anon_vma();
+  anon_vma_pool_.put(av);
+}
+
+anon_vma_chain* Env::alloc_avc(CallSite site) {
+  if (fail_now()) return nullptr;
+  auto* avc = new (avc_pool_.get()) anon_vma_chain();
+  ++live_avcs_;
+  ++site_counts_[static_cast<int>(site)].avc_alloc;
+  if (options_.record_events) {
+    const std::uint32_t id = next_avc_id_++;
+    avc_ids_[avc] = id;
+    events_.push_back({EventType::alloc, ObjectKind::anon_vma_chain, site, id});
+  }
+  return avc;
+}
+
+void Env::free_avc(anon_vma_chain* avc, CallSite site) {
+  assert(avc->same_vma.empty() && "freeing an AVC still on a same_vma list");
+  --live_avcs_;
+  ++site_counts_[static_cast<int>(site)].avc_free;
+  if (options_.record_events) {
+    auto it = avc_ids_.find(avc);
+    assert(it != avc_ids_.end());
+    events_.push_back({EventType::free, ObjectKind::anon_vma_chain, site, it->second});
+    avc_ids_.erase(it);
+  }
+  avc->~anon_vma_chain();
+  avc_pool_.put(avc);
+}
+
+vm_area_struct* Env::alloc_vma() {
+  auto* vma = new (vma_pool_.get()) vm_area_struct();
+  vma->id = next_vma_id_++;
+  ++live_vmas_;
+  return vma;
+}
+
+void Env::free_vma(vm_area_struct* vma) {
+  assert(!vma->anon_vma && vma->anon_vma_chain.empty() && "freeing a VMA still linked to anon_vmas");
+  --live_vmas_;
+  vma->~vm_area_struct();
+  vma_pool_.put(vma);
+}
+
+folio* Env::alloc_folio() {
+  auto* f = new (folio_pool_.get()) folio();
+  f->id = next_folio_id_++;
+  ++live_folios_;
+  return f;
+}
+
+void Env::free_folio(folio* f) {
+  --live_folios_;
+  f->~folio();
+  folio_pool_.put(f);
+}
+
+bool Env::is_live(const anon_vma* av, std::uint32_t id) const {
+  // A freed anon_vma's slot stays readable pool memory, and may hold a new
+  // object: only a live-list entry with the recorded id is the same object.
+  const std::uint32_t slot = av->slot_;
+  return slot < anon_vmas_.size() && anon_vmas_[slot] == av && av->id_ == id;
+}
+
+std::uint32_t Env::avc_id(const anon_vma_chain* avc) const {
+  auto it = avc_ids_.find(avc);
+  return it == avc_ids_.end() ? 0 : it->second;
+}
+
+}  // namespace rmaplab::model

@@ -1,0 +1,107 @@
+// The model's environment: the one seam through which every allocation and
+// free of a modelled kernel object passes.
+//
+// It plays the slab allocator (pools, so objects are as cheap to make as the
+// kernel's), records the Event log (what the kmem tracepoints would show),
+// keeps the live-object inventory the checker and reports read, and injects
+// allocation failures: with Options::fail_alloc = K, the K-th anon_vma or
+// anon_vma_chain allocation returns null, as kmem_cache_alloc would under
+// memory pressure, and the model's callers unwind as 6.18 does.
+//
+// Ownership: the Env owns every object it hands out; objects still alive when
+// it is destroyed are released with it. Not thread-safe (nor is the model).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "model/anon_vma.h"
+#include "model/event.h"
+#include "model/folio.h"
+#include "model/vma.h"
+
+namespace rmaplab::model {
+
+// A free-list pool of T-sized slots carved from chunks.
+class SlotPool {
+ public:
+  SlotPool(std::size_t size, std::size_t align);
+  ~SlotPool();
+  SlotPool(const SlotPool&) = delete;
+  SlotPool& operator=(const SlotPool&) = delete;
+  void* get();
+  void put(void* p);
+
+ private:
+  struct Free { Free* next; };
+  std::size_t size_;
+  std::size_t per_chunk_;
+  Free* free_ = nullptr;
+  std::vector<std::unique_ptr<std::byte[]>> chunks_;
+};
+
+class Env {
+ public:
+  struct Options {
+    bool record_events = true;    // keep the Event log (ids included)
+    std::uint64_t fail_alloc = 0;  // 1-based anon_vma/AVC allocation to fail; 0: none
+  };
+
+  explicit Env(Options options);
+  Env() : Env(Options{}) {}
+  ~Env();
+  Env(const Env&) = delete;
+  Env& operator=(const Env&) = delete;
+
+  // anon_vma: a fresh object (its own root and parent, refcount 1, no
+  // children, no VMAs), or null when this allocation is the injected failure.
+  // Use anon_vma_create_root/child (anon_vma.h), which call this.
+  anon_vma* alloc_anon_vma(CallSite site);
+  void free_anon_vma(anon_vma* av, CallSite site);
+
+  anon_vma_chain* alloc_avc(CallSite site);  // null on injected failure
+  void free_avc(anon_vma_chain* avc, CallSite site);
+
+  vm_area_struct* alloc_vma();
+  void free_vma(vm_area_struct* vma);
+
+  folio* alloc_folio();
+  void free_folio(folio* f);
+
+  // --- what happened ---
+  const std::vector<Event>& events() const { return events_; }
+  std::uint64_t allocations() const { return allocations_; }  // anon_vma + AVC, incl. failed
+  bool injected_failure() const { return injected_; }
+  // alloc/free counts per (call site, kind), kept even when events are not.
+  struct SiteCounts { std::uint64_t anon_vma_alloc = 0, anon_vma_free = 0, avc_alloc = 0, avc_free = 0; };
+  const std::array<SiteCounts, kCallSites>& site_counts() const { return site_counts_; }
+
+  // --- what is alive ---
+  std::size_t live_anon_vmas() const { return anon_vmas_.size(); }
+  std::size_t live_avcs() const { return live_avcs_; }
+  std::size_t live_vmas() const { return live_vmas_; }
+  std::size_t live_folios() const { return live_folios_; }
+  const std::vector<anon_vma*>& anon_vmas() const { return anon_vmas_; }  // unordered
+  bool is_live(const anon_vma* av, std::uint32_t id) const;
+  // A stable id for a live AVC (record_events only; 0 otherwise).
+  std::uint32_t avc_id(const anon_vma_chain* avc) const;
+
+ private:
+  bool fail_now();
+
+  Options options_;
+  SlotPool anon_vma_pool_, avc_pool_, vma_pool_, folio_pool_;
+  std::vector<Event> events_;
+  std::array<SiteCounts, kCallSites> site_counts_{};
+  std::uint64_t allocations_ = 0;
+  bool injected_ = false;
+  std::uint32_t next_anon_vma_id_ = 1, next_avc_id_ = 1, next_vma_id_ = 1, next_folio_id_ = 1;
+  std::vector<anon_vma*> anon_vmas_;  // live; anon_vma::slot_ is the index
+  std::unordered_map<const anon_vma_chain*, std::uint32_t> avc_ids_;
+  std::size_t live_avcs_ = 0, live_vmas_ = 0, live_folios_ = 0;
+};
+
+}  // namespace rmaplab::model

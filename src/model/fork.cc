@@ -1,0 +1,59 @@
+// fork and exit of an address space (6.18 kernel/fork.c / mm/mmap.c
+// dup_mmap, copy_page_range's anonymous part, exit_mmap).
+#include <cerrno>
+
+#include "model/rmap.h"
+#include "model/syscalls.h"
+#include "model/vma_ops.h"
+
+namespace rmaplab::model {
+namespace {
+
+// copy_page_range for a VMA with an anon_vma: share every page into the
+// child. Shared pages lose PG_anon_exclusive in both, so the first write on
+// either side goes through do_wp_page.
+void copy_page_range(mm_struct& dst, const vm_area_struct& src_vma, mm_struct& src) {
+  src.ptes.for_each_present(src_vma.vm_start, src_vma.vm_end,
+                            [&](std::uint32_t page, const folio* cf) {
+                              folio* f = const_cast<folio*>(cf);
+                              if (!is_zero_page(f)) {
+                                ++f->mapcount;
+                                f->anon_exclusive = false;
+                              }
+                              dst.ptes.set(page, f);
+                            });
+}
+
+}  // namespace
+
+int dup_mmap(Machine& m, mm_struct& parent, mm_struct& child) {
+  // Parent VMAs in address order; each is finished before the next starts.
+  for (auto& [start, pvma] : parent.vmas) {
+    if (pvma->vm_flags & VM_DONTCOPY) continue;  // absent in the child
+    vm_area_struct* tmp = vm_area_dup(m, pvma);
+    // A VM_WIPEONFORK copy starts unfaulted: no anon_vma, no pages.
+    if (!(pvma->vm_flags & VM_WIPEONFORK)) {
+      if (int err = anon_vma_fork(m.env(), tmp, pvma)) {
+        remove_vma(m, tmp);
+        exit_mmap(m, child);  // the half-built child is torn down
+        return err;
+      }
+    }
+    child.insert(tmp);
+    // Only VMAs with an anon_vma have pages worth copying; the child
+    // refaults shared memory and zero pages of unfaulted VMAs.
+    if (!(pvma->vm_flags & VM_WIPEONFORK) && pvma->anon_vma) copy_page_range(child, *pvma, parent);
+  }
+  return 0;
+}
+
+void exit_mmap(Machine& m, mm_struct& mm) {
+  for (auto& [start, vma] : mm.vmas) zap_page_range(m, mm, vma->vm_start, vma->vm_end);
+  // free_pgtables: unlink_anon_vmas per VMA, in address order.
+  for (auto& [start, vma] : mm.vmas)
+    if (vma->anon_vma || !vma->anon_vma_chain.empty()) unlink_anon_vmas(m.env(), vma);
+  for (auto& [start, vma] : mm.vmas) remove_vma(m, vma);
+  mm.vmas.clear();
+}
+
+}  // namespace rmaplab::model

@@ -1,0 +1,68 @@
+// The modelled machine: the processes of one script run, the shared memory
+// objects they map, and the environment everything is allocated from.
+//
+// It also applies one workload operation (an Op of script.h) the way the
+// kernel's system call or fault would, and returns the kernel's result.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/env.h"
+#include "model/mm.h"
+#include "rmaplab/script.h"
+
+namespace rmaplab::model {
+
+// What an operation returned: 0, or the negative errno the kernel returns.
+// A memory access the real process could not make (SIGSEGV) is not a result
+// but a script error; see Machine::apply.
+struct OpResult {
+  int error = 0;
+  bool fault = false;          // the access would have killed the process
+  std::uint32_t fault_page = 0;
+};
+
+class Machine {
+ public:
+  explicit Machine(Env& env) : env_(env) {}
+  ~Machine();
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
+
+  // Applies one operation of `script` (the script names the processes).
+  OpResult apply(const Op& op);
+
+  Env& env() { return env_; }
+  const Env& env() const { return env_; }
+  // The process in `slot`, or null if it does not exist (yet, or any more).
+  mm_struct* process(int slot) const;
+  const std::vector<std::unique_ptr<mm_struct>>& processes() const { return procs_; }
+
+  // Shared anonymous memory: each MAP_SHARED|MAP_ANONYMOUS mapping is a new
+  // shmem object; its pages live as long as some VMA maps the object.
+  std::uint32_t shmem_create();
+  void shmem_get(std::uint32_t id);
+  void shmem_put(std::uint32_t id);
+  folio* shmem_folio(std::uint32_t id, std::uint64_t pgoff);  // creates on first use
+  std::size_t shmem_objects() const { return shmem_refs_.size(); }
+
+  // Drops one mapping of `f` (a PTE went away); frees an unmapped anonymous folio.
+  void put_folio(folio* f);
+
+  mm_struct* spawn(int slot);
+  void release(int slot);  // after exit_mmap
+
+ private:
+  Env& env_;
+  std::vector<std::unique_ptr<mm_struct>> procs_;
+  std::uint32_t next_shmem_ = 1;
+  std::map<std::uint32_t, std::uint32_t> shmem_refs_;  // id -> mapping VMAs
+  std::map<std::pair<std::uint32_t, std::uint64_t>, folio*> shmem_pages_;
+};
+
+}  // namespace rmaplab::model

@@ -1,0 +1,181 @@
+// The anon_vma lifecycle (6.18 mm/rmap.c) and the rmap walk.
+#include "model/rmap.h"
+
+#include <cassert>
+#include <cerrno>
+
+#include "model/mm.h"
+
+namespace rmaplab::model {
+namespace {
+
+// anon_vma_compatible: could a and b (adjacent, a below b) share an anon_vma?
+// Flags may differ only in access bits; pgoff must be linear.
+bool anon_vma_compatible(const vm_area_struct& a, const vm_area_struct& b) {
+  return a.vm_end == b.vm_start && a.shmem == b.shmem &&
+         ((a.vm_flags ^ b.vm_flags) & ~VM_ACCESS_FLAGS) == 0 &&
+         b.vm_pgoff == a.vm_pgoff + (b.vm_start - a.vm_start);
+}
+
+// reusable_anon_vma: old's anon_vma, if old is compatible and not a fork child.
+anon_vma* reusable_anon_vma(const vm_area_struct& old, const vm_area_struct& a,
+                            const vm_area_struct& b) {
+  if (anon_vma_compatible(a, b) && old.anon_vma && old.anon_vma_chain.singular())
+    return old.anon_vma;
+  return nullptr;
+}
+
+// Copies src's chain onto dst, root first, so dst's list ends in src's order.
+// Calls on_link(av) after each link. On allocation failure unlinks what was
+// linked and returns -ENOMEM.
+template <class OnLink>
+int clone_chain(Env& env, vm_area_struct* dst, const vm_area_struct* src, OnLink&& on_link) {
+  for (const list_head* n = src->anon_vma_chain.prev; n != &src->anon_vma_chain; n = n->prev) {
+    anon_vma* av = anon_vma_chain::from_same_vma(n)->anon_vma;
+    anon_vma_chain* avc = env.alloc_avc(CallSite::anon_vma_clone);
+    if (!avc) {
+      unlink_anon_vmas(env, dst);
+      return -ENOMEM;
+    }
+    anon_vma_chain_link(dst, avc, av);
+    on_link(av);
+  }
+  return 0;
+}
+
+}  // namespace
+
+anon_vma* find_mergeable_anon_vma(const vm_area_struct* vma) {
+  const mm_struct& mm = *vma->vm_mm;
+  if (const vm_area_struct* next = mm.vma_next(vma))
+    if (anon_vma* av = reusable_anon_vma(*next, *vma, *next)) return av;
+  if (const vm_area_struct* prev = mm.vma_prev(vma))
+    return reusable_anon_vma(*prev, *prev, *vma);
+  return nullptr;
+}
+
+int anon_vma_prepare(Env& env, vm_area_struct* vma) {
+  if (vma->anon_vma) return 0;
+  // The kernel allocates the AVC first, then looks for a neighbour.
+  anon_vma_chain* avc = env.alloc_avc(CallSite::anon_vma_prepare);
+  if (!avc) return -ENOMEM;
+  anon_vma* av = find_mergeable_anon_vma(vma);
+  if (!av) {
+    av = anon_vma_create_root(env, CallSite::anon_vma_prepare);
+    if (!av) {
+      env.free_avc(avc, CallSite::anon_vma_prepare);
+      return -ENOMEM;
+    }
+  }
+  vma_attach_anon_vma(vma, av);
+  anon_vma_chain_link(vma, avc, av);
+  return 0;
+}
+
+int anon_vma_clone(Env& env, vm_area_struct* dst, const vm_area_struct* src) {
+  assert(dst->anon_vma_chain.empty() && !dst->anon_vma);
+  if (int err = clone_chain(env, dst, src, [](anon_vma*) {})) return err;
+  if (src->anon_vma) vma_attach_anon_vma(dst, src->anon_vma);
+  return 0;
+}
+
+bool anon_vma_fork_may_reuse(const anon_vma& av) {
+  return av.num_active_vmas() == 0 && av.num_children() < 2;
+}
+
+int anon_vma_fork(Env& env, vm_area_struct* vma, const vm_area_struct* pvma) {
+  assert(vma->anon_vma_chain.empty() && !vma->anon_vma);
+  if (!pvma->anon_vma) return 0;  // unfaulted: the child faults on its own
+
+  // The walk goes root first, so the candidate nearest the root wins.
+  anon_vma* reuse = nullptr;
+  int err = clone_chain(env, vma, pvma, [&](anon_vma* av) {
+    if (!reuse && anon_vma_fork_may_reuse(*av)) reuse = av;
+  });
+  if (err) return err;
+  if (reuse) {
+    vma_attach_anon_vma(vma, reuse);
+    return 0;
+  }
+
+  // No anon_vma to reuse: a new child of the parent VMA's, with its own AVC.
+  // The kernel allocates the anon_vma before the AVC; the trace shows it.
+  anon_vma* av = anon_vma_create_child(env, CallSite::anon_vma_fork, pvma->anon_vma);
+  if (!av) {
+    unlink_anon_vmas(env, vma);
+    return -ENOMEM;
+  }
+  anon_vma_chain* avc = env.alloc_avc(CallSite::anon_vma_fork);
+  if (!avc) {
+    // The new child never got an AVC: drop it as if its tree had emptied.
+    anon_vma_tree_emptied(av);
+    put_anon_vma(env, av);
+    unlink_anon_vmas(env, vma);
+    return -ENOMEM;
+  }
+  vma_attach_anon_vma(vma, av);
+  anon_vma_chain_link(vma, avc, av);
+  return 0;
+}
+
+void unlink_anon_vmas(Env& env, vm_area_struct* vma) {
+  list_head& chain = vma->anon_vma_chain;
+  // Pass 1, newest first: unlink from the trees. An AVC whose anon_vma is
+  // left with an empty tree stays on the list, for pass 2 to put.
+  for (list_head *n = chain.next, *next; n != &chain; n = next) {
+    next = n->next;
+    anon_vma_chain* avc = anon_vma_chain::from_same_vma(n);
+    anon_vma* av = avc->anon_vma;
+    av->rb_root.erase(*avc);
+    if (av->rb_root.empty()) {
+      anon_vma_tree_emptied(av);
+      continue;
+    }
+    n->del();
+    env.free_avc(avc, CallSite::unlink_anon_vmas);
+  }
+  if (vma->anon_vma) vma_detach_anon_vma(vma);
+
+  // Pass 2: children come before parents on the list (I5), so each put
+  // happens after the puts of everything below it.
+  for (list_head *n = chain.next, *next; n != &chain; n = next) {
+    next = n->next;
+    anon_vma_chain* avc = anon_vma_chain::from_same_vma(n);
+    assert(avc->anon_vma->num_children() == 0 && avc->anon_vma->num_active_vmas() == 0);
+    put_anon_vma(env, avc->anon_vma);
+    n->del();
+    env.free_avc(avc, CallSite::unlink_anon_vmas);
+  }
+}
+
+void anon_vma_interval_tree_pre_update_vma(vm_area_struct* vma) {
+  vma->for_each_avc([](anon_vma_chain& avc) { avc.anon_vma->rb_root.erase(avc); });
+}
+
+void anon_vma_interval_tree_post_update_vma(vm_area_struct* vma) {
+  vma->for_each_avc([](anon_vma_chain& avc) { avc.anon_vma->rb_root.insert(avc); });
+}
+
+void folio_add_new_anon_rmap(folio* f, vm_area_struct* vma, std::uint32_t page) {
+  f->mapping = vma->anon_vma;
+  f->mapping_id = vma->anon_vma->id();
+  f->index = vma->pgoff_of(page);
+  f->anon_exclusive = true;
+}
+
+void folio_move_anon_rmap(folio* f, vm_area_struct* vma) {
+  f->mapping = vma->anon_vma;
+  f->mapping_id = vma->anon_vma->id();
+}
+
+std::vector<RmapHit> rmap_walk(const folio& f) {
+  std::vector<RmapHit> hits;
+  f.mapping->rb_root.for_each_overlap(f.index, f.index, [&](anon_vma_chain& avc) {
+    const vm_area_struct* vma = avc.vma;
+    const auto page = static_cast<std::uint32_t>(vma->vm_start + (f.index - vma->vm_pgoff));
+    hits.push_back({vma, page, vma->vm_mm->ptes.get(page).page == &f});
+  });
+  return hits;
+}
+
+}  // namespace rmaplab::model

@@ -1,0 +1,143 @@
+// Simulation: a script applied to the model, operation by operation, with
+// what each operation did recorded the way `rmaplab verify` records the
+// kernel (see include/rmaplab/run.h).
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "check/check.h"
+#include "model/machine.h"
+#include "rmaplab/run.h"
+
+namespace rmaplab {
+
+std::string errno_name(int error) {
+  switch (-error) {
+    case 0: return "ok";
+    case EPERM: return "EPERM";
+    case ENOMEM: return "ENOMEM";
+    case EFAULT: return "EFAULT";
+    case EINVAL: return "EINVAL";
+    case EAGAIN: return "EAGAIN";
+    case EEXIST: return "EEXIST";
+    case EACCES: return "EACCES";
+    case EBUSY: return "EBUSY";
+    case ESRCH: return "ESRCH";
+    default: return fmt::format("E{}", -error);
+  }
+}
+
+namespace {
+
+std::string prot_string(std::uint32_t flags) {
+  using namespace model;
+  std::string s;
+  s += (flags & VM_READ) ? 'r' : '-';
+  s += (flags & VM_WRITE) ? 'w' : '-';
+  s += (flags & VM_EXEC) ? 'x' : '-';
+  s += (flags & VM_SHARED) ? 's' : 'p';
+  return s;
+}
+
+std::vector<ProcessRecord> layout_of(const model::Machine& m, const Script& script) {
+  std::vector<ProcessRecord> out;
+  for (const auto& mm : m.processes()) {
+    if (!mm) continue;
+    ProcessRecord p;
+    p.name = script.procs[mm->slot];
+    mm->for_each_vma([&](const model::vm_area_struct& v) {
+      p.vmas.push_back({v.vm_start, v.vm_end, prot_string(v.vm_flags), v.vm_pgoff,
+                        v.anon_vma ? v.anon_vma->id() : 0,
+                        static_cast<std::uint32_t>(v.anon_vma_chain.size())});
+    });
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+}  // namespace
+
+Simulation::Simulation(const Script& script, RunOptions options)
+    : script_(script),
+      options_(options),
+      env_(std::make_unique<model::Env>(model::Env::Options{true, options.fail_alloc})),
+      machine_(std::make_unique<model::Machine>(*env_)) {}
+
+Simulation::~Simulation() = default;
+
+bool Simulation::done() const {
+  if (next_ >= script_.ops.size()) return true;
+  return options_.stop_after_line > 0 && next_ > 0 &&
+         script_.ops[next_ - 1].line >= options_.stop_after_line;
+}
+
+const model::Machine& Simulation::machine() const { return *machine_; }
+
+Result<OpRecord> Simulation::step() {
+  const Op& op = script_.ops[next_++];
+  const std::size_t first_event = env_->events().size();
+  const model::OpResult r = machine_->apply(op);
+  if (r.fault) {
+    const bool write = op.verb == Verb::write;
+    return Error{fmt::format(
+        "{}:{}:{}: {} {} page {}, which is {}: the real process would be killed by SIGSEGV",
+        script_.file, op.line, op.arg_column, script_.procs[op.proc],
+        write ? "writes" : "reads", r.fault_page,
+        machine_->process(op.proc)->vma_lookup(r.fault_page)
+            ? (write ? "not writable" : "not readable")
+            : "not mapped")};
+  }
+  OpRecord rec;
+  rec.line = op.line;
+  rec.text = format_op(script_, op);
+  // A fault that cannot allocate returns VM_FAULT_OOM, not an errno.
+  const bool fault = op.verb == Verb::read || op.verb == Verb::write;
+  rec.result = fault && r.error ? "OOM" : errno_name(r.error);
+  const auto& events = env_->events();
+  for (std::size_t i = first_event; i < events.size(); ++i) {
+    const model::Event& e = events[i];
+    const bool alloc = e.type == model::EventType::alloc;
+    const bool av = e.kind == model::ObjectKind::anon_vma;
+    (av ? (alloc ? rec.anon_vma_alloc : rec.anon_vma_free)
+        : (alloc ? rec.avc_alloc : rec.avc_free))++;
+    rec.events.push_back({alloc, av, std::string(model::to_string(e.site)), e.id});
+  }
+  rec.live_anon_vma = env_->live_anon_vmas();
+  rec.live_avc = env_->live_avcs();
+  if (options_.layouts) rec.layout = layout_of(*machine_, script_);
+  return rec;
+}
+
+std::optional<Violation> Simulation::check() const {
+  auto finding = check_invariants(*machine_, script_.procs);
+  if (!finding) return std::nullopt;
+  Violation v{finding->rule, finding->message, 0, ""};
+  if (next_ > 0) {
+    const Op& op = script_.ops[next_ - 1];
+    v.line = op.line;
+    v.op = format_op(script_, op);
+  }
+  return v;
+}
+
+Result<RunReport> run_script(const Script& script, const RunOptions& options) {
+  Simulation sim(script, options);
+  RunReport report;
+  while (!sim.done()) {
+    auto rec = sim.step();
+    if (!rec) return rec.error();
+    report.ops.push_back(std::move(rec.value()));
+    if (options.check) {
+      if (auto v = sim.check()) {
+        report.violation = std::move(v);
+        break;
+      }
+    }
+  }
+  report.live_anon_vma = sim.machine().env().live_anon_vmas();
+  report.live_avc = sim.machine().env().live_avcs();
+  return report;
+}
+
+}  // namespace rmaplab
