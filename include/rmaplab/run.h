@@ -44,9 +44,19 @@ struct VmaRecord {
   std::uint32_t chain = 0;           // length of its anon_vma_chain
 };
 
+struct PageRecord {
+  std::uint32_t page = 0;     // arena page with a present PTE
+  std::uint32_t folio = 0;    // folio id; 0 for the zero page
+  bool zero_page = false;
+  bool shared = false;        // a shmem page (MAP_SHARED)
+  std::uint32_t mapcount = 0; // PTEs mapping the folio, all processes
+};
+
 struct ProcessRecord {
   std::string name;
+  int slot = -1;
   std::vector<VmaRecord> vmas;
+  std::vector<PageRecord> pages;
 };
 
 struct OpRecord {

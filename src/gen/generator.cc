@@ -107,14 +107,23 @@ class Generator {
 
   // Pages of `slot` that allow the access: [start, end) runs inside one VMA.
   bool some_accessible(int slot, bool write, std::uint32_t* a, std::uint32_t* n) {
-    std::vector<const model::vm_area_struct*> ok;
+    // Runs of pages the process may touch, each inside one VMA.
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> ok;
     mm(slot).for_each_vma([&](const model::vm_area_struct& v) {
-      if (v.vm_flags & (write ? model::VM_WRITE : model::VM_READ)) ok.push_back(&v);
+      std::uint32_t run = 0;
+      for (std::uint32_t p = v.vm_start; p <= v.vm_end; ++p) {
+        if (p < v.vm_end && !model::access_fault(mm(slot), machine_, p, write)) {
+          if (!run) run = p + 1;  // remember start + 1
+          continue;
+        }
+        if (run) ok.push_back({run - 1, p});
+        run = 0;
+      }
     });
     if (ok.empty()) return false;
-    const model::vm_area_struct& v = *rng_.pick(ok);
-    *a = v.vm_start + rng_.below(v.pages());
-    *n = 1 + rng_.below(std::min<std::uint32_t>(4, v.vm_end - *a));
+    const auto [lo, hi] = rng_.pick(ok);
+    *a = lo + rng_.below(hi - lo);
+    *n = 1 + rng_.below(std::min<std::uint32_t>(4, hi - *a));
     return true;
   }
 

@@ -33,19 +33,24 @@ mm_struct* Machine::spawn(int slot) {
 
 void Machine::release(int slot) { procs_[slot].reset(); }
 
-std::uint32_t Machine::shmem_create() {
+std::uint32_t Machine::shmem_create(std::uint32_t pages) {
   const std::uint32_t id = next_shmem_++;
-  shmem_refs_[id] = 1;
+  shmem_[id] = {1, pages};
   return id;
 }
 
-void Machine::shmem_get(std::uint32_t id) { ++shmem_refs_.at(id); }
+bool Machine::shmem_in_bounds(std::uint32_t id, std::uint64_t pgoff) const {
+  auto it = shmem_.find(id);
+  return it != shmem_.end() && pgoff < it->second.pages;
+}
+
+void Machine::shmem_get(std::uint32_t id) { ++shmem_.at(id).refs; }
 
 void Machine::shmem_put(std::uint32_t id) {
-  auto it = shmem_refs_.find(id);
-  assert(it != shmem_refs_.end() && it->second > 0);
-  if (--it->second > 0) return;
-  shmem_refs_.erase(it);
+  auto it = shmem_.find(id);
+  assert(it != shmem_.end() && it->second.refs > 0);
+  if (--it->second.refs > 0) return;
+  shmem_.erase(it);
   // The last mapping went: the object and its page cache go with it.
   auto lo = shmem_pages_.lower_bound({id, 0});
   auto hi = shmem_pages_.lower_bound({id + 1, 0});
@@ -63,6 +68,11 @@ folio* Machine::shmem_folio(std::uint32_t id, std::uint64_t pgoff) {
   return f;
 }
 
+folio* Machine::shmem_find(std::uint32_t id, std::uint64_t pgoff) const {
+  auto it = shmem_pages_.find({id, pgoff});
+  return it == shmem_pages_.end() ? nullptr : it->second;
+}
+
 void Machine::put_folio(folio* f) {
   if (is_zero_page(f)) return;
   assert(f->mapcount > 0);
@@ -71,15 +81,14 @@ void Machine::put_folio(folio* f) {
   if (f->mapcount == 0 && f->is_anon()) env_.free_folio(f);
 }
 
-namespace {
-
-// Would the real process survive touching `page`?
-bool accessible(const mm_struct& mm, std::uint32_t page, bool write) {
+const char* access_fault(const mm_struct& mm, const Machine& m, std::uint32_t page, bool write) {
   const vm_area_struct* vma = mm.vma_lookup(page);
-  return vma && (vma->vm_flags & (write ? VM_WRITE : VM_READ));
+  if (!vma) return "not mapped";
+  if (!(vma->vm_flags & (write ? VM_WRITE : VM_READ))) return write ? "not writable" : "not readable";
+  if (vma->shmem && !m.shmem_in_bounds(vma->shmem, vma->pgoff_of(page)))
+    return "past the end of its shared memory object (SIGBUS)";
+  return nullptr;
 }
-
-}  // namespace
 
 OpResult Machine::apply(const Op& op) {
   OpResult r;
@@ -95,7 +104,7 @@ OpResult Machine::apply(const Op& op) {
     case Verb::write: {
       const bool write = op.verb == Verb::write;
       for (std::uint32_t p = op.a; p < op.a + op.n; ++p) {
-        if (!accessible(*mm, p, write)) {
+        if (access_fault(*mm, *this, p, write)) {
           r.fault = true;
           r.fault_page = p;
           return r;

@@ -19,13 +19,17 @@
 namespace rmaplab::model {
 
 // What an operation returned: 0, or the negative errno the kernel returns.
-// A memory access the real process could not make (SIGSEGV) is not a result
-// but a script error; see Machine::apply.
+// A memory access the real process could not make (SIGSEGV, SIGBUS) is not
+// a result but a script error; see Machine::apply.
 struct OpResult {
   int error = 0;
   bool fault = false;          // the access would have killed the process
   std::uint32_t fault_page = 0;
 };
+
+// Why an access would kill the process, or nullptr if it is allowed.
+const char* access_fault(const struct mm_struct& mm, const class Machine& m, std::uint32_t page,
+                         bool write);
 
 class Machine {
  public:
@@ -45,11 +49,16 @@ class Machine {
 
   // Shared anonymous memory: each MAP_SHARED|MAP_ANONYMOUS mapping is a new
   // shmem object; its pages live as long as some VMA maps the object.
-  std::uint32_t shmem_create();
+  // A new object of `pages` pages (shmem_zero_setup sizes it to the mapping).
+  std::uint32_t shmem_create(std::uint32_t pages);
+  // Pages past the object's end raise SIGBUS (an mremap can grow a shared
+  // mapping beyond its object).
+  bool shmem_in_bounds(std::uint32_t id, std::uint64_t pgoff) const;
   void shmem_get(std::uint32_t id);
   void shmem_put(std::uint32_t id);
   folio* shmem_folio(std::uint32_t id, std::uint64_t pgoff);  // creates on first use
-  std::size_t shmem_objects() const { return shmem_refs_.size(); }
+  folio* shmem_find(std::uint32_t id, std::uint64_t pgoff) const;  // null if not cached
+  std::size_t shmem_objects() const { return shmem_.size(); }
 
   // Drops one mapping of `f` (a PTE went away); frees an unmapped anonymous folio.
   void put_folio(folio* f);
@@ -61,7 +70,11 @@ class Machine {
   Env& env_;
   std::vector<std::unique_ptr<mm_struct>> procs_;
   std::uint32_t next_shmem_ = 1;
-  std::map<std::uint32_t, std::uint32_t> shmem_refs_;  // id -> mapping VMAs
+  struct Shmem {
+    std::uint32_t refs = 0;   // VMAs mapping it
+    std::uint32_t pages = 0;  // its size
+  };
+  std::map<std::uint32_t, Shmem> shmem_;
   std::map<std::pair<std::uint32_t, std::uint64_t>, folio*> shmem_pages_;
 };
 

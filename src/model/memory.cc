@@ -5,6 +5,7 @@
 // The COW reuse rule is 6.18's for small folios with every process on one
 // CPU (field guide §4.1): reuse iff the faulting PTE is the folio's only
 // reference, which in the model is mapcount == 1.
+#include <algorithm>
 #include <cassert>
 #include <cerrno>
 
@@ -33,6 +34,28 @@ int map_new_anon_folio(Machine& m, mm_struct& mm, vm_area_struct* vma, std::uint
   return 0;
 }
 
+// do_fault_around: a read fault on shared memory also maps the pages of the
+// surrounding 16-page block (fault_around_bytes, 64 KiB) that are already in
+// the object's page cache, clamped to the VMA and to its page table.
+void shmem_fault_around(Machine& m, mm_struct& mm, vm_area_struct* vma, std::uint32_t page) {
+  constexpr std::uint32_t kFaultAroundPages = 16;
+  constexpr std::uint32_t kPtrsPerPte = 512;  // the arena base is 2 MiB aligned
+  const std::uint32_t pte_off = page % kPtrsPerPte;
+  const std::uint32_t vma_off = page - vma->vm_start;
+  const std::uint32_t from =
+      std::max(pte_off / kFaultAroundPages * kFaultAroundPages, pte_off - std::min(pte_off, vma_off));
+  const std::uint32_t to =
+      std::min({from + kFaultAroundPages, kPtrsPerPte, pte_off + (vma->pages() - vma_off)});
+  for (std::uint32_t i = from; i < to; ++i) {
+    const std::uint32_t p = page - pte_off + i;
+    if (mm.ptes.get(p).present()) continue;
+    if (folio* f = m.shmem_find(vma->shmem, vma->pgoff_of(p))) {
+      ++f->mapcount;
+      mm.ptes.set(p, f);
+    }
+  }
+}
+
 }  // namespace
 
 int handle_read_fault(Machine& m, mm_struct& mm, std::uint32_t page) {
@@ -40,7 +63,8 @@ int handle_read_fault(Machine& m, mm_struct& mm, std::uint32_t page) {
   assert(vma && (vma->vm_flags & VM_READ));
   if (mm.ptes.get(page).present()) return 0;
   if (vma->shmem) {
-    map_shmem_page(m, mm, vma, page);
+    shmem_fault_around(m, mm, vma, page);
+    if (!mm.ptes.get(page).present()) map_shmem_page(m, mm, vma, page);
     return 0;
   }
   // A read of never-written private memory maps the shared zero page: no

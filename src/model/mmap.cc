@@ -54,7 +54,7 @@ int do_mmap(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t pages,
     vma->vm_end = end;
     vma->vm_pgoff = pgoff;
     vma->vm_flags = vm_flags;
-    if (shared) vma->shmem = m.shmem_create();  // shmem_zero_setup
+    if (shared) vma->shmem = m.shmem_create(pages);  // shmem_zero_setup
     mm.insert(vma);
   }
   vms_complete_munmap_vmas(m, vms);

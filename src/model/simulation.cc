@@ -46,10 +46,17 @@ std::vector<ProcessRecord> layout_of(const model::Machine& m, const Script& scri
     if (!mm) continue;
     ProcessRecord p;
     p.name = script.procs[mm->slot];
+    p.slot = mm->slot;
     mm->for_each_vma([&](const model::vm_area_struct& v) {
       p.vmas.push_back({v.vm_start, v.vm_end, prot_string(v.vm_flags), v.vm_pgoff,
                         v.anon_vma ? v.anon_vma->id() : 0,
                         static_cast<std::uint32_t>(v.anon_vma_chain.size())});
+      mm->ptes.for_each_present(v.vm_start, v.vm_end,
+                                [&](std::uint32_t page, const model::folio* f) {
+                                  const bool zero = model::is_zero_page(f);
+                                  p.pages.push_back({page, zero ? 0 : f->id, zero, !f->is_anon(),
+                                                     zero ? 0 : f->mapcount});
+                                });
     });
     out.push_back(std::move(p));
   }
@@ -80,13 +87,10 @@ Result<OpRecord> Simulation::step() {
   const model::OpResult r = machine_->apply(op);
   if (r.fault) {
     const bool write = op.verb == Verb::write;
-    return Error{fmt::format(
-        "{}:{}:{}: {} {} page {}, which is {}: the real process would be killed by SIGSEGV",
-        script_.file, op.line, op.arg_column, script_.procs[op.proc],
-        write ? "writes" : "reads", r.fault_page,
-        machine_->process(op.proc)->vma_lookup(r.fault_page)
-            ? (write ? "not writable" : "not readable")
-            : "not mapped")};
+    const char* why = model::access_fault(*machine_->process(op.proc), *machine_, r.fault_page, write);
+    return Error{fmt::format("{}:{}:{}: {} {} page {}, which is {}: the real process would be killed",
+                             script_.file, op.line, op.arg_column, script_.procs[op.proc],
+                             write ? "writes" : "reads", r.fault_page, why ? why : "inaccessible")};
   }
   OpRecord rec;
   rec.line = op.line;

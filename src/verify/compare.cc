@@ -1,0 +1,241 @@
+// compare_runs: the model's record of a script against the kernel's.
+#include <map>
+#include <optional>
+#include <set>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "rmaplab/verify.h"
+
+namespace rmaplab {
+
+std::string_view to_string(DiffKind kind) {
+  switch (kind) {
+    case DiffKind::result: return "result";
+    case DiffKind::counts: return "counts";
+    case DiffKind::events: return "events";
+    case DiffKind::identity: return "identity";
+    case DiffKind::layout: return "layout";
+    case DiffKind::pages: return "pages";
+  }
+  return "?";
+}
+
+namespace {
+
+std::string describe(const EventRecord& e) {
+  return fmt::format("{} {} in {}", e.alloc ? "alloc" : "free", e.anon_vma ? "anon_vma" : "AVC",
+                     e.site);
+}
+std::string describe(const kernel::Event& e) {
+  return fmt::format("{} {} in {}", e.alloc ? "alloc" : "free",
+                     e.kind == kernel::ObjectKind::anon_vma ? "anon_vma" : "AVC", e.call_site);
+}
+
+std::string vmas_text(const std::vector<std::pair<std::uint32_t, std::pair<std::uint32_t, std::string>>>& v) {
+  std::string s;
+  for (auto& [start, rest] : v) s += fmt::format("{}[{},{}){}", s.empty() ? "" : " ", start, rest.first, rest.second);
+  return s.empty() ? "(none)" : s;
+}
+
+class Comparer {
+ public:
+  Comparer(const Script& script, Comparison& out) : script_(script), out_(out) {}
+
+  void op(const OpRecord& m, const kernel::OpResult& k) {
+    OpComparison oc;
+    oc.line = m.line;
+    oc.op = m.text;
+    oc.model_result = m.result;
+    oc.kernel_result = k.result;
+    oc.model = {m.anon_vma_alloc, m.anon_vma_free, m.avc_alloc, m.avc_free};
+    oc.kernel = {static_cast<int>(k.count(kernel::ObjectKind::anon_vma, true)),
+                 static_cast<int>(k.count(kernel::ObjectKind::anon_vma, false)),
+                 static_cast<int>(k.count(kernel::ObjectKind::anon_vma_chain, true)),
+                 static_cast<int>(k.count(kernel::ObjectKind::anon_vma_chain, false))};
+    current_ = &oc;
+    if (oc.model_result != oc.kernel_result)
+      differ(DiffKind::result, fmt::format("model returns {}, kernel returns {}", oc.model_result,
+                                           oc.kernel_result));
+    if (oc.model != oc.kernel)
+      differ(DiffKind::counts,
+             fmt::format("model (anon_vma +{} -{}, AVC +{} -{}), kernel (anon_vma +{} -{}, AVC +{} -{})",
+                         oc.model[0], oc.model[1], oc.model[2], oc.model[3], oc.kernel[0],
+                         oc.kernel[1], oc.kernel[2], oc.kernel[3]));
+    events(m, k);
+    if (!k.after.empty()) snapshots(m, k);
+    out_.ops.push_back(std::move(oc));
+    if (!out_.ops.back().differs.empty()) ++out_.differences;
+  }
+
+ private:
+  void differ(DiffKind kind, std::string message) {
+    for (DiffKind d : current_->differs)
+      if (d == kind) return;  // one note per kind and operation
+    current_->differs.push_back(kind);
+    for (const Difference& d : out_.first)
+      if (d.kind == kind) return;
+    out_.first.push_back({kind, current_->line, current_->op, std::move(message)});
+  }
+
+  void events(const OpRecord& m, const kernel::OpResult& k) {
+    const std::size_t n = std::min(m.events.size(), k.events.size());
+    for (std::size_t i = 0; i < n; ++i) {
+      const EventRecord& me = m.events[i];
+      const kernel::Event& ke = k.events[i];
+      const bool kav = ke.kind == kernel::ObjectKind::anon_vma;
+      if (me.alloc != ke.alloc || me.anon_vma != kav || me.site != ke.call_site) {
+        differ(DiffKind::events, fmt::format("event {}: model {}, kernel {}", i + 1, describe(me),
+                                             describe(ke)));
+        return;  // past the first mismatch, pairing objects means nothing
+      }
+      identity(me, ke);
+    }
+    if (m.events.size() != k.events.size())
+      differ(DiffKind::events, fmt::format("model has {} events, kernel {}", m.events.size(),
+                                           k.events.size()));
+  }
+
+  void identity(const EventRecord& me, const kernel::Event& ke) {
+    auto& k2m = me.anon_vma ? k2m_av_ : k2m_avc_;
+    auto& m2k = me.anon_vma ? m2k_av_ : m2k_avc_;
+    const char* kind = me.anon_vma ? "anon_vma" : "AVC";
+    if (me.alloc) {
+      k2m[ke.id] = me.id;
+      m2k[me.id] = ke.id;
+      return;
+    }
+    auto it = k2m.find(ke.id);
+    if (it == k2m.end() || it->second != me.id) {
+      auto other = m2k.find(me.id);
+      differ(DiffKind::identity,
+             fmt::format("the model frees {} #{}, but the kernel frees {}", kind, me.id,
+                         it == k2m.end() ? std::string("an object allocated before the script")
+                                         : fmt::format("the one the model calls #{}", it->second)) +
+                 (other != m2k.end() ? fmt::format(" (the model's #{} is the kernel's #{})", me.id,
+                                                   other->second)
+                                     : std::string()));
+    }
+    k2m.erase(ke.id);
+    m2k.erase(me.id);
+  }
+
+  void snapshots(const OpRecord& m, const kernel::OpResult& k) {
+    out_.compared_snapshots = true;
+    std::map<std::string, const ProcessRecord*> model_procs;
+    for (const ProcessRecord& p : m.layout) model_procs[p.name] = &p;
+    std::map<std::string, const kernel::ProcessState*> kernel_procs;
+    for (const kernel::ProcessState& p : k.after)
+      if (p.alive) kernel_procs[p.name] = &p;
+
+    // Layout.
+    for (const auto& [name, kp] : kernel_procs) {
+      auto mp = model_procs.find(name);
+      std::vector<std::pair<std::uint32_t, std::pair<std::uint32_t, std::string>>> kv, mv;
+      for (const kernel::VmaLayout& v : kp->vmas) kv.push_back({v.start, {v.end, v.prot}});
+      if (mp != model_procs.end())
+        for (const VmaRecord& v : mp->second->vmas) mv.push_back({v.start, {v.end, v.prot}});
+      if (kv != mv) {
+        differ(DiffKind::layout, fmt::format("{}: model {} ; kernel {}", name, vmas_text(mv),
+                                             vmas_text(kv)));
+        break;
+      }
+    }
+    if (kernel_procs.size() != model_procs.size())
+      differ(DiffKind::layout, fmt::format("model has {} live processes, kernel {}",
+                                           model_procs.size(), kernel_procs.size()));
+
+    // Pages: present pages, zero page, mapcount, and which share a frame.
+    std::map<std::uint64_t, std::string> kernel_frame_owner;
+    std::map<std::uint32_t, std::string> model_folio_owner;
+    for (const auto& [name, kp] : kernel_procs) {
+      auto mp = model_procs.find(name);
+      if (mp == model_procs.end()) continue;
+      std::map<std::uint32_t, const PageRecord*> mpages;
+      for (const PageRecord& p : mp->second->pages) mpages[p.page] = &p;
+      std::set<std::uint32_t> kseen;
+      for (const kernel::PageInfo& kpg : kp->pages) {
+        kseen.insert(kpg.page);
+        auto it = mpages.find(kpg.page);
+        if (it == mpages.end()) {
+          differ(DiffKind::pages, fmt::format("{} page {}: mapped on the kernel{}, not in the model",
+                                              name, kpg.page, kpg.zero_page ? " (zero page)" : ""));
+          return;
+        }
+        const PageRecord& mpg = *it->second;
+        if (mpg.zero_page != kpg.zero_page) {
+          differ(DiffKind::pages, fmt::format("{} page {}: {} in the model, {} on the kernel", name,
+                                              kpg.page, mpg.zero_page ? "zero page" : "a folio",
+                                              kpg.zero_page ? "zero page" : "a page"));
+          return;
+        }
+        if (kpg.zero_page) continue;
+        if (mpg.mapcount != kpg.mapcount) {
+          differ(DiffKind::pages, fmt::format("{} page {}: mapcount {} in the model, {} on the kernel",
+                                              name, kpg.page, mpg.mapcount, kpg.mapcount));
+          return;
+        }
+        // Sharing: the first (process, page) seen on each frame names it.
+        const std::string here = fmt::format("{} page {}", name, kpg.page);
+        const std::string& kown = kernel_frame_owner.emplace(kpg.pfn, here).first->second;
+        const std::string& mown = model_folio_owner.emplace(mpg.folio, here).first->second;
+        if (kown != mown) {
+          differ(DiffKind::pages,
+                 fmt::format("{}: shares its page with {} on the kernel, with {} in the model", here,
+                             kown == here ? "nobody before it" : kown,
+                             mown == here ? "nobody before it" : mown));
+          return;
+        }
+      }
+      for (const auto& [page, rec] : mpages)
+        if (!kseen.count(page)) {
+          differ(DiffKind::pages,
+                 fmt::format("{} page {}: mapped in the model, not on the kernel", name, page));
+          return;
+        }
+    }
+  }
+
+  const Script& script_;
+  Comparison& out_;
+  OpComparison* current_ = nullptr;
+  std::unordered_map<std::uint32_t, std::uint32_t> k2m_av_, m2k_av_, k2m_avc_, m2k_avc_;
+};
+
+}  // namespace
+
+Comparison compare_runs(const Script& script, const RunReport& model, const kernel::Run& kernel) {
+  Comparison out;
+  Comparer c(script, out);
+  const std::size_t n = std::min(model.ops.size(), kernel.ops.size());
+  for (std::size_t i = 0; i < n; ++i) c.op(model.ops[i], kernel.ops[i]);
+  return out;
+}
+
+nlohmann::json to_json(const Comparison& c) {
+  nlohmann::json j;
+  j["agree"] = c.agree();
+  j["operations_differing"] = c.differences;
+  auto& first = j["first_difference"] = nlohmann::json::object();
+  for (const Difference& d : c.first)
+    first[std::string(to_string(d.kind))] = {{"line", d.line}, {"op", d.op}, {"message", d.message}};
+  auto& ops = j["ops"] = nlohmann::json::array();
+  for (const OpComparison& o : c.ops) {
+    nlohmann::json jo = {{"line", o.line},
+                         {"op", o.op},
+                         {"model", {{"result", o.model_result},
+                                    {"anon_vma_alloc", o.model[0]}, {"anon_vma_free", o.model[1]},
+                                    {"avc_alloc", o.model[2]}, {"avc_free", o.model[3]}}},
+                         {"kernel", {{"result", o.kernel_result},
+                                     {"anon_vma_alloc", o.kernel[0]}, {"anon_vma_free", o.kernel[1]},
+                                     {"avc_alloc", o.kernel[2]}, {"avc_free", o.kernel[3]}}}};
+    auto& d = jo["differs"] = nlohmann::json::array();
+    for (DiffKind k : o.differs) d.push_back(std::string(to_string(k)));
+    ops.push_back(std::move(jo));
+  }
+  return j;
+}
+
+}  // namespace rmaplab
