@@ -210,7 +210,12 @@ void print_summary(const Collector& c, const Config& config) {
     }
   }
 
-  if (c.any("model_") && c.any("_fault")) {
+  bool any_fault = false;
+  for (const char* family : {"model_first_write_fault", "model_cow_copy_fault",
+                             "model_cow_reuse_fault", "kernel_first_write_fault",
+                             "kernel_cow_copy_fault", "kernel_cow_reuse_fault"})
+    any_fault = any_fault || c.any(family);
+  if (any_fault) {
     const std::int64_t pages = config.quick ? 1 << 12 : 1 << 16;
     std::printf("\nwrite faults over one %lld-page VMA: ns per fault (Mfaults/s)\n\n",
                 static_cast<long long>(pages));
