@@ -1,0 +1,141 @@
+// The live-kernel runner: runs a script with real processes on the running
+// Linux kernel and reports, per operation, the kernel's allocations and frees
+// of `struct anon_vma` and `struct anon_vma_chain` (AVC).
+//
+// How (details in src/kernel/runner.cc):
+//   * Every script process is a tiny freestanding helper program that owns no
+//     anon_vma of its own, so every event its process causes comes from the
+//     script. Helpers of `spawn`ed processes are started before tracing
+//     begins; a `spawn` operation therefore reports no events. A `fork` is a
+//     real fork of the parent's helper.
+//   * Events come from the kmem:kmem_cache_alloc / kmem_cache_free
+//     tracepoints in a private tracefs instance `instances/rmaplab-<pid>`
+//     (global tracing state is never touched). anon_vma events are selected by
+//     cache name; AVC events by call site (the function that allocated or
+//     freed), because the anon_vma_chain slab is merged with other 64-byte
+//     caches. The runner and all helpers run on one CPU; trace_marker lines
+//     delimit each operation, and only events of the script's processes count.
+//   * Lost trace events are an error, never a silent miscount.
+//
+// Ownership and threads: run() returns plain values. Calls to run() are
+// serialised process-wide (a mutex), and run() must be called from a thread
+// that stays alive until it returns. While it runs it temporarily, and only
+// for the calling process: pins the calling thread to one CPU, makes the
+// process a child subreaper, raises RLIMIT_NOFILE's soft limit if the script
+// needs more descriptors, and handles SIGINT and SIGTERM. All of that is
+// restored before it returns. On SIGINT/SIGTERM it ends every helper, removes
+// its tracefs instance, restores the previous signal handlers and re-raises
+// the signal. If the process is killed outright, the helpers die with it (they
+// read end-of-file on their command pipes), and the next run removes the stale
+// instance.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "rmaplab/script.h"
+#include "rmaplab/status.h"
+
+namespace rmaplab::kernel {
+
+enum class ObjectKind : std::uint8_t { anon_vma, anon_vma_chain };
+
+// One kmem_cache_alloc or kmem_cache_free of an anon_vma or an AVC.
+struct Event {
+  bool alloc = false;  // false: free
+  ObjectKind kind = ObjectKind::anon_vma;
+  std::string call_site;  // kernel function, e.g. "anon_vma_fork"
+  std::uint64_t ptr = 0;  // the object's kernel address
+  // Object identity within the run, per kind: 1, 2, ... in order of
+  // allocation. A pointer that is freed and allocated again (slabs reuse
+  // memory at once) gets a new id at its new allocation.
+  std::uint32_t id = 0;
+  int pid = 0;  // the process whose system call or fault caused the event
+};
+
+// A VMA inside the arena: pages [start, end) and its /proc/PID/maps perms.
+struct VmaLayout {
+  std::uint32_t start = 0, end = 0;
+  std::string prot;  // e.g. "rw-p", "r--s"
+  bool operator==(const VmaLayout&) const = default;
+};
+
+// A present page inside the arena.
+struct PageInfo {
+  std::uint32_t page = 0;        // arena page number
+  bool zero_page = false;        // the shared zero page (KPF_ZERO_PAGE)
+  std::uint64_t pfn = 0;         // /proc/PID/pagemap
+  std::uint64_t mapcount = 0;    // /proc/kpagecount
+  bool exclusive = false;        // pagemap bit 56: exclusively mapped
+  bool operator==(const PageInfo&) const = default;
+};
+
+// One script process after an operation. Every process the script has
+// created so far is listed, in slot order; one that exited has alive=false
+// and nothing else.
+struct ProcessState {
+  int slot = -1;
+  std::string name;
+  bool alive = false;
+  std::vector<VmaLayout> vmas;
+  std::vector<PageInfo> pages;
+};
+
+struct OpResult {
+  int line = 0;
+  std::string result;         // "ok" or the errno name, e.g. "EFAULT"
+  std::vector<Event> events;  // in trace order
+  std::vector<ProcessState> after;  // only with Options::snapshot
+
+  std::size_t count(ObjectKind kind, bool alloc) const;
+};
+
+struct Run {
+  std::string kernel_release;  // uname -r
+  std::vector<OpResult> ops;   // one per script operation, in order
+  // Objects alive after the last operation (before the runner ends the
+  // processes the script left running): allocations minus frees.
+  std::size_t live_anon_vma = 0, live_avc = 0;
+  // With Options::keep_trace: the instance's text trace as read (markers and
+  // the filtered kmem events), for debugging and recording test data.
+  std::string trace;
+};
+
+struct Options {
+  bool snapshot = false;  // capture maps and pagemap after every operation
+  // Per-CPU ring buffer of the private tracefs instance. The runner drains it
+  // after every operation, so this bounds the events of one operation.
+  std::size_t trace_buffer_kb = 4096;
+  bool keep_trace = false;  // fill Run::trace
+};
+
+// Whether the running kernel can be observed here. The error names what is
+// missing: an unsupported architecture, not root, tracefs not mountable,
+// missing kmem events, call-site functions missing from /proc/kallsyms
+// (or hidden by kptr_restrict), memfd execution forbidden.
+Status probe();
+
+// Runs the script on the kernel. Errors (the kernel cannot be observed, a
+// helper died, trace events were lost, interrupted) are one sentence with the
+// script's file and line where one applies. System calls the kernel refuses
+// are not errors: they are results.
+Result<Run> run(const Script& script, const Options& options = {});
+
+// The language's --json shape (shared/docs/workload-language.md), plus:
+//   "kernel": release,
+//   per op: "events": [{"op": "alloc"|"free", "kind": "anon_vma"|"avc",
+//                       "site": "anon_vma_fork", "id": N}],
+//           "call_sites": {"anon_vma_fork": {"anon_vma_alloc": 1,
+//                          "anon_vma_free": 0, "avc_alloc": 2, "avc_free": 0}},
+//           "after": [{"name", "slot", "alive", "vmas": [{"start", "end",
+//                      "prot"}], "pages": [{"page", "pfn", "zero_page",
+//                      "mapcount", "exclusive"}]}]   (only with snapshots)
+nlohmann::json to_json(const Run& run);
+
+std::string_view to_string(ObjectKind kind);  // "anon_vma", "avc"
+
+}  // namespace rmaplab::kernel

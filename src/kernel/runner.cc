@@ -1,0 +1,391 @@
+// The live-kernel runner: run() and probe() of rmaplab/kernel.h.
+//
+// One run, step by step:
+//
+//   probe                 root, tracefs, kmem events, call sites in kallsyms
+//   ProcessSettings       pin to one CPU, child subreaper, fd limit, signals
+//   TraceInstance         instances/rmaplab-<pid>, filter set, events off
+//   HelperProcesses       helpers of every `spawn`ed slot, started and ready
+//   enable                set_event_pid = helpers (+ event-fork), events on
+//   per operation:        marker "rmaplab op LINE begin"
+//                         command the helper, wait for its reply (for exit:
+//                           for its pidfd)
+//                         marker "rmaplab op LINE end"
+//                         drain trace_pipe into the Attributor
+//                         snapshot /proc (optional)
+//   disable, drain, check the buffers lost nothing, finish attribution
+//   ~HelperProcesses      kill and reap every helper left
+//   ~TraceInstance        rmdir the instance
+//   ~ProcessSettings      restore; a caught SIGINT/SIGTERM is re-raised
+//
+// Exactness rests on: one CPU for the runner and every helper (one ring
+// buffer, so markers and events are in true order), helpers that own no
+// anon_vma (helper.cc), attribution by pid lifetime (attribution.h), and loss
+// detection (tracefs.h).
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "kernel/attribution.h"
+#include "kernel/helper_image.h"
+#include "kernel/helper_processes.h"
+#include "kernel/kallsyms.h"
+#include "kernel/procfs.h"
+#include "kernel/sys.h"
+#include "kernel/trace_parser.h"
+#include "kernel/tracefs.h"
+#include "rmaplab/kernel.h"
+
+namespace rmaplab::kernel {
+namespace {
+
+std::mutex g_run_mutex;                // run() calls are serialised
+volatile sig_atomic_t g_signal = 0;    // SIGINT/SIGTERM caught during run()
+
+extern "C" void on_stop_signal(int sig) { g_signal = sig; }
+
+// The process-wide settings run() needs, restored on destruction.
+class ProcessSettings {
+ public:
+  explicit ProcessSettings(int nslots) {
+    // One CPU: the lowest the calling thread may use.
+    have_affinity_ = sched_getaffinity(0, sizeof old_affinity_, &old_affinity_) == 0;
+    cpu_ = 0;
+    if (have_affinity_) {
+      while (cpu_ < CPU_SETSIZE && !CPU_ISSET(cpu_, &old_affinity_)) ++cpu_;
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(cpu_, &one);
+      pinned_ = sched_setaffinity(0, sizeof one, &one) == 0;
+    }
+    // Orphaned helpers (their parent helper exited) come back to the runner.
+    prctl(PR_GET_CHILD_SUBREAPER, &old_subreaper_);
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    // 4 pipe ends and a pidfd per slot here; 2 per slot above the runner's
+    // descriptors in every helper.
+    if (getrlimit(RLIMIT_NOFILE, &old_nofile_) == 0) {
+      rlimit raised = old_nofile_;
+      raised.rlim_cur = std::min<rlim_t>(old_nofile_.rlim_max,
+                                         old_nofile_.rlim_cur + 8 * rlim_t(nslots) + 64);
+      have_nofile_ = setrlimit(RLIMIT_NOFILE, &raised) == 0;
+    }
+    struct sigaction act = {};
+    act.sa_handler = on_stop_signal;
+    sigemptyset(&act.sa_mask);
+    act.sa_flags = 0;  // no SA_RESTART: blocking calls return EINTR
+    sigaction(SIGINT, &act, &old_int_);
+    sigaction(SIGTERM, &act, &old_term_);
+  }
+  ~ProcessSettings() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+    if (have_nofile_) setrlimit(RLIMIT_NOFILE, &old_nofile_);
+    prctl(PR_SET_CHILD_SUBREAPER, old_subreaper_);
+    if (have_affinity_) sched_setaffinity(0, sizeof old_affinity_, &old_affinity_);
+  }
+  ProcessSettings(const ProcessSettings&) = delete;
+  ProcessSettings& operator=(const ProcessSettings&) = delete;
+
+  bool pinned() const { return pinned_; }
+  int cpu() const { return cpu_; }
+
+ private:
+  cpu_set_t old_affinity_;
+  bool have_affinity_ = false, pinned_ = false;
+  int cpu_ = 0;
+  int old_subreaper_ = 0;
+  rlimit old_nofile_ = {};
+  bool have_nofile_ = false;
+  struct sigaction old_int_ = {}, old_term_ = {};
+};
+
+int prot_bits(Prot p) {
+  switch (p) {
+    case Prot::none: return PROT_NONE;
+    case Prot::r: return PROT_READ;
+    case Prot::rx: return PROT_READ | PROT_EXEC;
+    case Prot::rw: return PROT_READ | PROT_WRITE;
+    case Prot::rwx: return PROT_READ | PROT_WRITE | PROT_EXEC;
+  }
+  return PROT_NONE;
+}
+
+int advice_bits(Advice a) {
+  switch (a) {
+    case Advice::dontneed: return MADV_DONTNEED;
+    case Advice::dontfork: return MADV_DONTFORK;
+    case Advice::dofork: return MADV_DOFORK;
+    case Advice::wipeonfork: return MADV_WIPEONFORK;
+    case Advice::keeponfork: return MADV_KEEPONFORK;
+  }
+  return MADV_NORMAL;
+}
+
+std::uint64_t page_addr(std::uint64_t page) { return kArenaBase + page * kPageSize; }
+
+// The helper command for an arena operation.
+wire::Command command_for(const Op& op) {
+  wire::Command c{};
+  c.addr = page_addr(op.a);
+  c.len = std::uint64_t(op.n) * kPageSize;
+  switch (op.verb) {
+    case Verb::mmap:
+      c.verb = wire::Verb::mmap;
+      c.prot = prot_bits(op.prot);
+      c.flags = MAP_FIXED | MAP_ANONYMOUS | (op.shared ? MAP_SHARED : MAP_PRIVATE);
+      break;
+    case Verb::munmap: c.verb = wire::Verb::munmap; break;
+    case Verb::mprotect:
+      c.verb = wire::Verb::mprotect;
+      c.prot = prot_bits(op.prot);
+      break;
+    case Verb::mremap:
+      c.verb = wire::Verb::mremap;
+      c.new_addr = page_addr(op.b);
+      c.new_len = std::uint64_t(op.m) * kPageSize;
+      c.flags = op.b == op.a ? 0 : MREMAP_MAYMOVE | MREMAP_FIXED;
+      break;
+    case Verb::madvise:
+      c.verb = wire::Verb::madvise;
+      c.advice = advice_bits(op.advice);
+      break;
+    case Verb::write: c.verb = wire::Verb::write; break;
+    case Verb::read: c.verb = wire::Verb::read; break;
+    case Verb::spawn:
+    case Verb::fork:
+    case Verb::exit: break;  // not commands of this kind
+  }
+  return c;
+}
+
+std::string kernel_release() {
+  utsname u;
+  return uname(&u) == 0 ? u.release : "unknown";
+}
+
+// Core-kernel text does not move while the system runs: look once.
+Result<std::vector<FunctionRange>> avc_call_sites() {
+  static std::mutex mutex;
+  static std::optional<std::vector<FunctionRange>> cached;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (cached) return *cached;
+  auto kallsyms = read_text_file("/proc/kallsyms");
+  if (!kallsyms.ok()) return kallsyms.error();
+  auto ranges = find_functions(*kallsyms, kAvcCallSites);
+  if (ranges.ok()) cached = *ranges;
+  return ranges;
+}
+
+// The state of one run; its members' destructors end the helpers, then
+// remove the trace instance.
+class Runner {
+ public:
+  Runner(const Script& script, const Options& options, int cpu)
+      : script_(script), options_(options), cpu_(cpu) {}
+
+  Result<Run> run();
+
+ private:
+  // "FILE:LINE: OPERATION: what".
+  Error at(const Op& op, const std::string& what) const {
+    return Error{fmt::format("{}:{}: {}: {}", script_.file, op.line, format_op(script_, op),
+                             what)};
+  }
+  Result<std::string> execute(std::size_t index, const Op& op);
+  Status drain(Run* run);
+  Status snapshot(OpResult* out);
+
+  const Script& script_;
+  const Options& options_;
+  const int cpu_;
+  std::optional<Attributor> attributor_;
+  std::unique_ptr<Snapshotter> snapshotter_;
+  std::vector<bool> created_;  // per slot: the script has created it
+  std::string chunk_;
+  // Declared last: destroyed first (helpers end while the instance exists).
+  std::unique_ptr<TraceInstance> trace_;
+  std::unique_ptr<HelperProcesses> helpers_;
+};
+
+Result<Run> Runner::run() {
+  auto ranges = avc_call_sites();
+  if (!ranges.ok()) return ranges.error();
+  remove_stale_instances();
+  auto trace = TraceInstance::create(*ranges, cpu_, options_.trace_buffer_kb);
+  if (!trace.ok()) return trace.error();
+  trace_ = std::move(*trace);
+
+  std::vector<int> spawned;
+  std::vector<int> op_lines;
+  for (const Op& op : script_.ops) {
+    op_lines.push_back(op.line);
+    if (op.verb == Verb::spawn) spawned.push_back(op.proc);
+  }
+  const int nslots = int(script_.procs.size());
+  auto helpers = HelperProcesses::create(nslots, spawned, &g_signal);
+  if (!helpers.ok()) return helpers.error();
+  helpers_ = std::move(*helpers);
+
+  attributor_.emplace(std::move(op_lines), *ranges, cpu_);
+  for (int slot : spawned) attributor_->add_process(helpers_->pid(slot), 0);
+  if (options_.snapshot) {
+    auto s = Snapshotter::open();
+    if (!s.ok()) return s.error();
+    snapshotter_ = std::move(*s);
+  }
+  created_.assign(std::size_t(nslots), false);
+
+  std::vector<int> pids = helpers_->live_pids();
+  if (Status s = trace_->trace_pids(pids); !s.ok()) return s.error();
+  if (Status s = trace_->enable(); !s.ok()) return s.error();
+
+  Run run;
+  run.kernel_release = kernel_release();
+  for (std::size_t i = 0; i < script_.ops.size(); ++i) {
+    const Op& op = script_.ops[i];
+    if (g_signal) return Error{"interrupted"};
+    if (Status s = trace_->mark(begin_marker(op.line)); !s.ok()) return s.error();
+    auto result = execute(i, op);
+    if (!result.ok()) return result.error();
+    if (Status s = trace_->mark(end_marker(op.line)); !s.ok()) return s.error();
+    if (Status s = drain(&run); !s.ok()) return at(op, s.error().message);
+    OpResult r;
+    r.line = op.line;
+    r.result = std::move(*result);
+    if (snapshotter_)
+      if (Status s = snapshot(&r); !s.ok()) return at(op, s.error().message);
+    run.ops.push_back(std::move(r));
+  }
+
+  if (Status s = trace_->disable(); !s.ok()) return s.error();
+  auto in_script = [this](const Error& e) {
+    return Error{fmt::format("{}: {}", script_.file, e.message)};
+  };
+  if (Status s = drain(&run); !s.ok()) return in_script(s.error());
+  if (Status s = trace_->check_no_loss(); !s.ok()) return in_script(s.error());
+  auto events = attributor_->finish();
+  if (!events.ok()) return in_script(events.error());
+  for (std::size_t i = 0; i < run.ops.size(); ++i) run.ops[i].events = std::move((*events)[i]);
+  run.live_anon_vma = attributor_->live(ObjectKind::anon_vma);
+  run.live_avc = attributor_->live(ObjectKind::anon_vma_chain);
+  return run;
+}
+
+Result<std::string> Runner::execute(std::size_t index, const Op& op) {
+  const std::string& name = script_.procs.at(std::size_t(op.proc));
+  if (op.verb == Verb::spawn) {
+    if (!helpers_->alive(op.proc)) return at(op, fmt::format("the helper of {} is gone", name));
+    created_[std::size_t(op.proc)] = true;
+    return std::string("ok");
+  }
+  if (!helpers_->alive(op.proc))
+    return at(op, fmt::format("process {} is not running", name));
+
+  if (op.verb == Verb::fork) {
+    auto r = helpers_->fork(op.proc, op.child);
+    if (!r.ok()) return at(op, fmt::format("process {}: {}", name, r.error().message));
+    if (*r != 0)
+      return at(op, fmt::format("fork failed with {}; the script cannot go on without {}",
+                                errno_name(int(-*r)), script_.procs.at(std::size_t(op.child))));
+    created_[std::size_t(op.child)] = true;
+    attributor_->add_process(helpers_->pid(op.child), index);
+    return std::string("ok");
+  }
+  if (op.verb == Verb::exit) {
+    const int pid = helpers_->pid(op.proc);
+    if (Status s = helpers_->exit(op.proc); !s.ok())
+      return at(op, fmt::format("process {}: {}", name, s.error().message));
+    attributor_->end_process(pid, index);
+    return std::string("ok");
+  }
+  auto r = helpers_->call(op.proc, command_for(op));
+  if (!r.ok()) return at(op, fmt::format("process {}: {}", name, r.error().message));
+  return *r == 0 ? std::string("ok") : errno_name(int(-*r));
+}
+
+Status Runner::drain(Run* run) {
+  chunk_.clear();
+  if (Status s = trace_->drain(&chunk_); !s.ok()) return s;
+  if (options_.keep_trace) run->trace += chunk_;
+  return attributor_->feed_text(chunk_);
+}
+
+Status Runner::snapshot(OpResult* out) {
+  for (int slot = 0; slot < int(created_.size()); ++slot) {
+    if (!created_[std::size_t(slot)]) continue;
+    ProcessState p;
+    p.slot = slot;
+    p.name = script_.procs[std::size_t(slot)];
+    p.alive = helpers_->alive(slot);
+    if (p.alive)
+      if (Status s = snapshotter_->capture(helpers_->pid(slot), &p); !s.ok()) return s;
+    out->after.push_back(std::move(p));
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+std::string_view to_string(ObjectKind kind) {
+  return kind == ObjectKind::anon_vma ? "anon_vma" : "avc";
+}
+
+std::size_t OpResult::count(ObjectKind kind, bool alloc) const {
+  std::size_t n = 0;
+  for (const Event& e : events) n += e.kind == kind && e.alloc == alloc;
+  return n;
+}
+
+Status probe() {
+#if !defined(__x86_64__)
+  return Error{"the live-kernel runner supports only x86_64"};
+#else
+  if (kHelperImageSize == 0) return Error{"this build has no helper program"};
+  if (geteuid() != 0)
+    return Error{"not root: observing the kernel needs root (tracefs, kernel "
+                 "addresses in /proc/kallsyms, /proc/PID/pagemap)"};
+  if (Status s = ensure_tracefs(); !s.ok()) return s;
+  if (Status s = check_kmem_events(); !s.ok()) return s;
+  if (auto r = avc_call_sites(); !r.ok()) return r.error();
+  if (auto noexec = read_text_file("/proc/sys/vm/memfd_noexec");
+      noexec.ok() && noexec->starts_with("2"))
+    return Error{"vm.memfd_noexec = 2 forbids running the helper program from a memfd"};
+  return ok_status();
+#endif
+}
+
+Result<Run> run(const Script& script, const Options& options) {
+  if (Status s = probe(); !s.ok()) return s.error();
+  std::lock_guard<std::mutex> lock(g_run_mutex);
+  g_signal = 0;
+  Result<Run> result = Error{""};
+  {
+    ProcessSettings settings(int(script.procs.size()));
+    if (!settings.pinned()) {
+      result = Error{fmt::format("cannot pin the runner to CPU {}: {}", settings.cpu(),
+                                 std::strerror(errno))};
+    } else {
+      Runner runner(script, options, settings.cpu());
+      result = runner.run();
+    }  // helpers end and the instance goes before the settings are restored
+  }
+  if (int sig = g_signal) {
+    g_signal = 0;
+    raise(sig);  // the caller's disposition, restored above, decides
+    return Error{fmt::format("interrupted by SIG{}", sigabbrev_np(sig))};
+  }
+  return result;
+}
+
+}  // namespace rmaplab::kernel

@@ -1,0 +1,277 @@
+// The runner on the live kernel. Expected values are the kernel's own
+// (shared/docs/kernel-field-guide.md §11, re-measured here). Every test is
+// skipped, with the reason, where probe() says the kernel cannot be observed.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "kernel/helper_processes.h"
+#include "rmaplab/kernel.h"
+#include "rmaplab/script.h"
+
+namespace rmaplab::kernel {
+namespace {
+
+class KernelRunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Status s = probe();
+    if (!s.ok()) GTEST_SKIP() << "the kernel cannot be observed: " << s.error().message;
+  }
+
+  // Runs script text; fails the test on a script or runner error.
+  static kernel::Run run_text(std::string_view text, const Options& options = {}) {
+    auto script = parse_script(text, "test.rml");
+    EXPECT_TRUE(script.ok()) << script.error().message;
+    if (!script.ok()) return {};
+    auto r = run(*script, options);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r.ok() ? std::move(r).value() : kernel::Run{};
+  }
+};
+
+// The events of one operation, compactly and in trace order: "+" alloc, "-"
+// free, "a" anon_vma, "c" AVC, then the call site and the object id:
+// "+c:__anon_vma_prepare#1 +a:__anon_vma_prepare#1".
+std::string events(const OpResult& op) {
+  std::string s;
+  for (const Event& e : op.events) {
+    if (!s.empty()) s += ' ';
+    s += e.alloc ? '+' : '-';
+    s += e.kind == ObjectKind::anon_vma ? 'a' : 'c';
+    s += ':' + e.call_site + '#' + std::to_string(e.id);
+  }
+  return s;
+}
+
+// (anon_vma alloc, anon_vma free, AVC alloc, AVC free), as in the guide's
+// table.
+std::string counts(const OpResult& op) {
+  return std::to_string(op.count(ObjectKind::anon_vma, true)) + " " +
+         std::to_string(op.count(ObjectKind::anon_vma, false)) + " " +
+         std::to_string(op.count(ObjectKind::anon_vma_chain, true)) + " " +
+         std::to_string(op.count(ObjectKind::anon_vma_chain, false));
+}
+
+TEST_F(KernelRunnerTest, FirstWriteFaultPreparesAvcThenAnonVma) {
+  kernel::Run r = run_text(
+      "spawn P\n"
+      "P mmap 0 16\n"
+      "P read 0\n"     // zero page: nothing
+      "P write 0\n"    // first write fault
+      "P write 1\n");  // same VMA: nothing
+  ASSERT_EQ(r.ops.size(), 5u);
+  EXPECT_EQ(events(r.ops[0]), "");
+  EXPECT_EQ(events(r.ops[1]), "");
+  EXPECT_EQ(events(r.ops[2]), "");
+  EXPECT_EQ(events(r.ops[3]), "+c:__anon_vma_prepare#1 +a:__anon_vma_prepare#1");
+  EXPECT_EQ(events(r.ops[4]), "");
+  EXPECT_EQ(r.live_anon_vma, 1u);
+  EXPECT_EQ(r.live_avc, 1u);
+  for (const OpResult& op : r.ops) EXPECT_EQ(op.result, "ok") << "line " << op.line;
+}
+
+TEST_F(KernelRunnerTest, ForkOfFaultedVmaThenExitsFreeEverything) {
+  kernel::Run r = run_text(
+      "spawn P\n"
+      "P mmap 0 4\n"
+      "P write 0\n"
+      "P fork C\n"    // clone P's chain (1 AVC), new anon_vma + its own AVC
+      "C exit\n"      // C's anon_vma tree empties; P's root stays
+      "P exit\n");    // last user of the root
+  ASSERT_EQ(r.ops.size(), 6u);
+  EXPECT_EQ(counts(r.ops[3]), "1 0 2 0");
+  EXPECT_EQ(events(r.ops[3]), "+c:anon_vma_clone#2 +a:anon_vma_fork#2 +c:anon_vma_fork#3");
+  // unlink_anon_vmas pass 1 frees the AVC of the still-used root; pass 2
+  // puts C's own anon_vma, then frees its AVC.
+  EXPECT_EQ(events(r.ops[4]),
+            "-c:unlink_anon_vmas#2 -a:__put_anon_vma#2 -c:unlink_anon_vmas#3");
+  EXPECT_EQ(events(r.ops[5]), "-a:__put_anon_vma#1 -c:unlink_anon_vmas#1");
+  EXPECT_EQ(r.live_anon_vma, 0u);
+  EXPECT_EQ(r.live_avc, 0u);
+}
+
+// The helpers themselves own no anon_vma: fork and exit of idle processes
+// cause no event at all.
+TEST_F(KernelRunnerTest, IdleHelpersForkAndExitWithoutEvents) {
+  kernel::Run r = run_text(
+      "spawn P\n"
+      "P fork C\n"
+      "C fork D\n"
+      "C exit\n"      // D is orphaned and keeps running
+      "D exit\n"
+      "P exit\n");
+  ASSERT_EQ(r.ops.size(), 6u);
+  for (const OpResult& op : r.ops) {
+    EXPECT_EQ(events(op), "") << "line " << op.line;
+    EXPECT_EQ(op.result, "ok") << "line " << op.line;
+  }
+  EXPECT_EQ(r.live_anon_vma, 0u);
+  EXPECT_EQ(r.live_avc, 0u);
+}
+
+TEST_F(KernelRunnerTest, ReadyHelperMapsNothingPrivateAndWritable) {
+  static const volatile sig_atomic_t never = 0;
+  const int spawned[] = {0};
+  auto h = HelperProcesses::create(2, spawned, &never);
+  ASSERT_TRUE(h.ok()) << h.error().message;
+  ASSERT_TRUE((*h)->fork(0, 1).ok());
+  for (int slot : {0, 1}) {
+    std::ifstream maps("/proc/" + std::to_string((*h)->pid(slot)) + "/maps");
+    std::string line, all;
+    while (std::getline(maps, line)) {
+      all += line + "\n";
+      std::istringstream in(line);
+      std::string range, perms, offset, dev, inode, name;
+      in >> range >> perms >> offset >> dev >> inode;
+      std::getline(in, name);
+      name.erase(0, name.find_first_not_of(' '));
+      // Only the helper's own text, the shared stacks and the vDSO.
+      const bool text = name.starts_with("/memfd:rmaplab-helper") && perms[1] == '-';
+      const bool shared = perms == "rw-s";
+      const bool vdso = name == "[vvar]" || name == "[vvar_vclock]" ||
+                        name == "[vdso]" || name == "[vsyscall]";
+      EXPECT_TRUE(text || shared || vdso) << "slot " << slot << ": " << line;
+    }
+    EXPECT_NE(all.find("rmaplab-helper"), std::string::npos) << all;
+    EXPECT_EQ(all.find("[stack]"), std::string::npos) << all;
+    EXPECT_EQ(all.find("[heap]"), std::string::npos) << all;
+  }
+}
+
+TEST_F(KernelRunnerTest, RefusedSystemCallsAreResults) {
+  kernel::Run r = run_text(
+      "spawn P\n"
+      "P mmap 0 8\n"
+      "P mremap 0 4 2 4\n"     // ranges overlap
+      "P mprotect 0 32 r\n"    // runs into a hole
+      "P munmap 100 4\n"       // nothing there: fine
+      "P mremap 50 1 60 1\n"   // nothing to move
+      "P madvise 0 8 wipeonfork\n"
+      "P mmap 16 4 rw shared\n"
+      "P madvise 16 4 wipeonfork\n");  // not on shared memory
+  ASSERT_EQ(r.ops.size(), 9u);
+  EXPECT_EQ(r.ops[2].result, "EINVAL");
+  EXPECT_EQ(r.ops[3].result, "ENOMEM");
+  EXPECT_EQ(r.ops[4].result, "ok");
+  EXPECT_EQ(r.ops[5].result, "EFAULT");
+  EXPECT_EQ(r.ops[6].result, "ok");
+  EXPECT_EQ(r.ops[8].result, "EINVAL");
+  for (const OpResult& op : r.ops) EXPECT_EQ(events(op), "") << "line " << op.line;
+}
+
+TEST_F(KernelRunnerTest, SnapshotsShowPagesSharedByFork) {
+  Options o;
+  o.snapshot = true;
+  kernel::Run r = run_text(
+      "spawn P\n"
+      "P mmap 0 4\n"
+      "P mprotect 2 2 r\n"
+      "P read 0\n"
+      "P write 1\n"
+      "P fork C\n"
+      "C write 1\n"
+      "C exit\n",
+      o);
+  ASSERT_EQ(r.ops.size(), 8u);
+  // After "P write 1": page 0 is the zero page, page 1 an exclusive page.
+  const ProcessState& p = r.ops[4].after.at(0);
+  EXPECT_TRUE(p.alive);
+  ASSERT_EQ(p.vmas.size(), 2u);
+  EXPECT_EQ(p.vmas[0], (VmaLayout{0, 2, "rw-p"}));
+  EXPECT_EQ(p.vmas[1], (VmaLayout{2, 4, "r--p"}));
+  ASSERT_EQ(p.pages.size(), 2u);
+  EXPECT_EQ(p.pages[0].page, 0u);
+  EXPECT_TRUE(p.pages[0].zero_page);
+  EXPECT_EQ(p.pages[1].page, 1u);
+  EXPECT_FALSE(p.pages[1].zero_page);
+  EXPECT_TRUE(p.pages[1].exclusive);
+  EXPECT_EQ(p.pages[1].mapcount, 1u);
+  // After the fork, both map the page, which is no longer exclusive.
+  const auto& after_fork = r.ops[5].after;
+  ASSERT_EQ(after_fork.size(), 2u);
+  EXPECT_EQ(after_fork[1].name, "C");
+  const PageInfo& shared = after_fork[0].pages.at(1);
+  EXPECT_EQ(shared.pfn, after_fork[1].pages.at(1).pfn);
+  EXPECT_EQ(shared.mapcount, 2u);
+  EXPECT_FALSE(shared.exclusive);
+  // C's write copied it; C's exit is listed as not alive.
+  EXPECT_NE(r.ops[6].after[1].pages.at(1).pfn, shared.pfn);
+  EXPECT_FALSE(r.ops[7].after[1].alive);
+  EXPECT_TRUE(r.ops[7].after[1].pages.empty());
+}
+
+TEST_F(KernelRunnerTest, ThreeRunsGiveIdenticalResults) {
+  const char* text =
+      "spawn P\n"
+      "P mmap 0 16\n"
+      "P write 0 16\n"
+      "P mprotect 4 4 r\n"
+      "P fork C\n"
+      "C munmap 6 4\n"
+      "C mremap 12 2 40 2\n"
+      "C fork D\n"
+      "C exit\n"
+      "D write 0\n"
+      "P madvise 0 4 dontfork\n"
+      "P fork E\n"
+      "P exit\n";
+  const nlohmann::json first = to_json(run_text(text));
+  EXPECT_EQ(to_json(run_text(text)), first);
+  EXPECT_EQ(to_json(run_text(text)), first);
+}
+
+TEST_F(KernelRunnerTest, JsonHasTheLanguageFieldsAndIds) {
+  kernel::Run r = run_text(
+      "spawn P\n"
+      "P mmap 0 4\n"
+      "P write 0\n"
+      "P fork C\n");
+  nlohmann::json j = to_json(r);
+  EXPECT_EQ(j["kernel"], r.kernel_release);
+  EXPECT_EQ(j["live"]["anon_vma"], 2);
+  EXPECT_EQ(j["live"]["avc"], 3);
+  const nlohmann::json& fork = j["ops"][3];
+  EXPECT_EQ(fork["line"], 4);
+  EXPECT_EQ(fork["result"], "ok");
+  EXPECT_EQ(fork["anon_vma_alloc"], 1);
+  EXPECT_EQ(fork["anon_vma_free"], 0);
+  EXPECT_EQ(fork["avc_alloc"], 2);
+  EXPECT_EQ(fork["avc_free"], 0);
+  EXPECT_EQ(fork["events"][0],
+            (nlohmann::json{{"op", "alloc"}, {"kind", "avc"}, {"site", "anon_vma_clone"},
+                            {"id", 2}}));
+  EXPECT_EQ(fork["call_sites"]["anon_vma_fork"]["anon_vma_alloc"], 1);
+  EXPECT_EQ(fork["call_sites"]["anon_vma_fork"]["avc_alloc"], 1);
+  EXPECT_EQ(fork["call_sites"]["anon_vma_clone"]["avc_alloc"], 1);
+  EXPECT_FALSE(fork.contains("after"));
+}
+
+// A process that dies is an error naming the line; a fault says what and
+// where. The SIGBUS case is a script the model accepts: shared anonymous
+// memory grown by mremap has no backing beyond its original size.
+TEST_F(KernelRunnerTest, AFaultingProcessIsAnErrorWithItsLine) {
+  auto segv = parse_script("spawn P\nP mmap 0 1\nP read 9\n", "segv.rml");
+  ASSERT_TRUE(segv.ok());
+  auto r = run(*segv);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("segv.rml:3:"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("SIGSEGV at 0x100000009000 (arena page 9)"),
+            std::string::npos)
+      << r.error().message;
+
+  auto bus = parse_script(
+      "spawn P\nP mmap 0 1 rw shared\nP mremap 0 1 4 4\nP write 4\nP write 5\n", "bus.rml");
+  ASSERT_TRUE(bus.ok());
+  r = run(*bus);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("bus.rml:5:"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("SIGBUS"), std::string::npos) << r.error().message;
+}
+
+}  // namespace
+}  // namespace rmaplab::kernel

@@ -1,0 +1,77 @@
+// A private tracefs instance (instances/rmaplab-<pid>) recording the
+// kmem_cache_alloc/kmem_cache_free events of anon_vma and AVC objects.
+//
+// Global tracing state is never touched: everything (buffer size, options,
+// filters, pid list, markers) lives in the instance, which is removed when the
+// object is destroyed. Instances left behind by a runner that was killed are
+// removed by remove_stale_instances().
+//
+// Not thread-safe; one owner.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "kernel/kallsyms.h"
+#include "rmaplab/status.h"
+
+namespace rmaplab::kernel {
+
+inline constexpr std::string_view kTracefsRoot = "/sys/kernel/tracing";
+inline constexpr std::string_view kInstancePrefix = "rmaplab-";
+
+// tracefs is mounted at kTracefsRoot, mounting it if needed.
+Status ensure_tracefs();
+
+// Whether tracefs has the kmem events with the fields the filter needs.
+Status check_kmem_events();
+
+// Removes instances/rmaplab-<pid> of processes that no longer exist.
+void remove_stale_instances();
+
+// The event filter: anon_vma objects by cache name, AVCs by call site.
+std::string event_filter(std::span<const FunctionRange> avc_ranges);
+
+class TraceInstance {
+ public:
+  // Creates and configures instances/rmaplab-<getpid()> with events off:
+  // per-CPU buffer of buffer_kb on `cpu` (a minimal one elsewhere), no
+  // overwrite (a full buffer drops and counts), raw pointers (hash-ptr off),
+  // event-fork on, and the filter on both events.
+  static Result<std::unique_ptr<TraceInstance>> create(
+      std::span<const FunctionRange> avc_ranges, int cpu, std::size_t buffer_kb);
+  ~TraceInstance();  // closes its files and removes the instance
+  TraceInstance(const TraceInstance&) = delete;
+  TraceInstance& operator=(const TraceInstance&) = delete;
+
+  // Only these processes (and, through event-fork, their children) are
+  // traced. Must be set before enable().
+  Status trace_pids(std::span<const int> pids);
+  Status enable();
+  Status disable();
+
+  // Writes one trace_marker line.
+  Status mark(std::string_view text);
+
+  // Appends every complete line now readable from trace_pipe to `out`,
+  // without blocking.
+  Status drain(std::string* out);
+
+  // Fails if any CPU's buffer overran or dropped events.
+  Status check_no_loss() const;
+
+  const std::string& path() const { return dir_; }
+
+ private:
+  explicit TraceInstance(std::string dir) : dir_(std::move(dir)) {}
+  Status write_file(std::string_view rel, std::string_view value) const;
+
+  std::string dir_;
+  int marker_fd_ = -1;
+  int pipe_fd_ = -1;
+  std::string partial_;  // an incomplete last line from trace_pipe
+};
+
+}  // namespace rmaplab::kernel
