@@ -22,10 +22,11 @@
 // that stays alive until it returns. While it runs it temporarily, and only
 // for the calling process: pins the calling thread to one CPU, makes the
 // process a child subreaper, raises RLIMIT_NOFILE's soft limit if the script
-// needs more descriptors, and handles SIGINT and SIGTERM. All of that is
-// restored before it returns. On SIGINT/SIGTERM it ends every helper, removes
-// its tracefs instance, restores the previous signal handlers and re-raises
-// the signal. If the process is killed outright, the helpers die with it (they
+// needs more descriptors, and handles SIGINT, SIGTERM and SIGHUP (unless the
+// process ignores them). All of that is restored before it returns. On such a
+// signal it ends every helper, removes its tracefs instance, restores the
+// previous signal handlers and re-raises the signal; if that does not end the
+// process, run() returns an "interrupted" error. If the process is killed outright, the helpers die with it (they
 // read end-of-file on their command pipes), and the next run removes the stale
 // instance.
 #pragma once

@@ -4,7 +4,9 @@
 // signal), or killed outright by SIGKILL (helpers die with it; the next run
 // removes the stale instance). Skipped where probe() fails.
 #include <dirent.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -83,6 +85,7 @@ class KernelCleanupTest : public ::testing::Test {
     EXPECT_TRUE(script.ok());
     const int runner = fork();
     if (runner == 0) {
+      signal(sig, SIG_DFL);  // as a fresh command would have it
       auto r = run(*script);
       _exit(r.ok() ? 0 : 3);
     }
@@ -99,15 +102,31 @@ class KernelCleanupTest : public ::testing::Test {
   }
 };
 
+// Also: the calling process gets its CPU affinity, subreaper flag and
+// signal handlers back.
 TEST_F(KernelCleanupTest, ScriptLeavingProcessesRunning) {
   auto script = parse_script(
       "spawn P\nP mmap 0 4\nP write 0\nP fork C\nC fork D\nspawn Q\nQ mmap 0 1\n", "t.rml");
   ASSERT_TRUE(script.ok()) << script.error().message;
+  cpu_set_t cpus_before, cpus_after;
+  ASSERT_EQ(sched_getaffinity(0, sizeof cpus_before, &cpus_before), 0);
+  int subreaper_before = -1, subreaper_after = -1;
+  prctl(PR_GET_CHILD_SUBREAPER, &subreaper_before);
+  struct sigaction term_before, term_after;
+  sigaction(SIGTERM, nullptr, &term_before);
+
   auto r = run(*script);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->live_anon_vma, 3u);  // P's, C's and D's are alive at the end
   EXPECT_TRUE(helpers_of(getpid()).empty());
   EXPECT_FALSE(instance_exists(getpid()));
+
+  ASSERT_EQ(sched_getaffinity(0, sizeof cpus_after, &cpus_after), 0);
+  EXPECT_TRUE(CPU_EQUAL(&cpus_before, &cpus_after));
+  prctl(PR_GET_CHILD_SUBREAPER, &subreaper_after);
+  EXPECT_EQ(subreaper_before, subreaper_after);
+  sigaction(SIGTERM, nullptr, &term_after);
+  EXPECT_EQ(term_before.sa_handler, term_after.sa_handler);
 }
 
 TEST_F(KernelCleanupTest, SigtermCleansUpThenDies) {

@@ -30,6 +30,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -51,7 +52,7 @@ namespace rmaplab::kernel {
 namespace {
 
 std::mutex g_run_mutex;                // run() calls are serialised
-volatile sig_atomic_t g_signal = 0;    // SIGINT/SIGTERM caught during run()
+volatile sig_atomic_t g_signal = 0;    // SIGINT/SIGTERM/SIGHUP caught during run()
 
 extern "C" void on_stop_signal(int sig) { g_signal = sig; }
 
@@ -80,16 +81,20 @@ class ProcessSettings {
                                          old_nofile_.rlim_cur + 8 * rlim_t(nslots) + 64);
       have_nofile_ = setrlimit(RLIMIT_NOFILE, &raised) == 0;
     }
+    // Stop signals end the run cleanly, then are re-raised (run()). One the
+    // process ignores stays ignored.
     struct sigaction act = {};
     act.sa_handler = on_stop_signal;
     sigemptyset(&act.sa_mask);
     act.sa_flags = 0;  // no SA_RESTART: blocking calls return EINTR
-    sigaction(SIGINT, &act, &old_int_);
-    sigaction(SIGTERM, &act, &old_term_);
+    for (std::size_t i = 0; i < kStopSignals.size(); ++i) {
+      sigaction(kStopSignals[i], nullptr, &old_actions_[i]);
+      if (old_actions_[i].sa_handler != SIG_IGN) sigaction(kStopSignals[i], &act, nullptr);
+    }
   }
   ~ProcessSettings() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
+    for (std::size_t i = 0; i < kStopSignals.size(); ++i)
+      sigaction(kStopSignals[i], &old_actions_[i], nullptr);
     if (have_nofile_) setrlimit(RLIMIT_NOFILE, &old_nofile_);
     prctl(PR_SET_CHILD_SUBREAPER, old_subreaper_);
     if (have_affinity_) sched_setaffinity(0, sizeof old_affinity_, &old_affinity_);
@@ -107,7 +112,8 @@ class ProcessSettings {
   int old_subreaper_ = 0;
   rlimit old_nofile_ = {};
   bool have_nofile_ = false;
-  struct sigaction old_int_ = {}, old_term_ = {};
+  static constexpr std::array<int, 3> kStopSignals = {SIGINT, SIGTERM, SIGHUP};
+  std::array<struct sigaction, 3> old_actions_ = {};
 };
 
 int prot_bits(Prot p) {

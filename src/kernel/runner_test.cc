@@ -203,6 +203,13 @@ TEST_F(KernelRunnerTest, SnapshotsShowPagesSharedByFork) {
   EXPECT_NE(r.ops[6].after[1].pages.at(1).pfn, shared.pfn);
   EXPECT_FALSE(r.ops[7].after[1].alive);
   EXPECT_TRUE(r.ops[7].after[1].pages.empty());
+
+  const nlohmann::json j = to_json(r);
+  const nlohmann::json& p_json = j["ops"][4]["after"][0];
+  EXPECT_EQ(p_json["name"], "P");
+  EXPECT_EQ(p_json["vmas"][1], (nlohmann::json{{"start", 2}, {"end", 4}, {"prot", "r--p"}}));
+  EXPECT_EQ(p_json["pages"][0]["zero_page"], true);
+  EXPECT_EQ(p_json["pages"][1]["mapcount"], 1);
 }
 
 TEST_F(KernelRunnerTest, ThreeRunsGiveIdenticalResults) {
