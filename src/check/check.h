@@ -1,25 +1,49 @@
 // The invariant checker: one function that checks the whole modelled state
 // and, when something is broken, names the rule and the objects.
 //
-// Rules (field guide §1.5 numbering where it has one):
-//   I1  vma->anon_vma is null iff the VMA's chain is empty
-//   I2  the chain holds exactly one AVC for vma->anon_vma, and no anon_vma twice
-//   I3  every AVC is on its VMA's same_vma list and in its anon_vma's tree,
-//       keyed by the VMA's current page-offset range; every tree is valid
-//   I4  all anon_vmas on one chain share one root; the set is closed under parent
-//   I5  chain order: each anon_vma before its parent, the root last
-//   I6  num_active_vmas = the VMAs whose anon_vma it is
-//   I7  num_children = live children (tree non-empty) + the root's self link
-//   I8  refcount = [tree non-empty] + (root: allocated non-root family members)
-//   I9  parent/root links form a forest: roots are their own root and parent,
-//       a non-root's parent is alive and in the same family
-//   I10 every mapped anonymous folio's anon_vma is alive, and the rmap walk
-//       from it finds every (process, page) that maps it
-//   I11 VMAs of one process sharing an anon_vma have identical chains
-//   I12 nothing is left: once every process has exited, no anon_vma, AVC or
-//       folio remains
-//   and the bookkeeping the rules rest on: folio mapcounts equal the PTEs
-//   that map them; VMAs of a process do not overlap.
+// Rules, in the order they are checked. Finding::rule is the id and a short
+// name ("I6 num_active_vmas"); I1-I8, I10 and I11 are the field guide's §1.5
+// numbering, I9 and I12 are this checker's own (the guide's I9, "an empty
+// tree has no non-empty descendant", follows from I3 and I4; its I12, "a
+// singular chain holds a root", from I4 and I9).
+//   I12 leak           once every process has exited, no anon_vma, AVC, VMA or
+//                      folio is left (checked first then: a leftover object
+//                      is the finding, not its stale counters)
+//   B1 vma_layout      each mm's VMAs are keyed by vm_start, non-empty, do not
+//                      overlap and point back to their mm; every allocated
+//                      VMA is in an mm
+//   I9 forest          roots are their own root and parent; a non-root's root
+//                      is a live root, its parent is alive and in the same
+//                      family, and following parents reaches the root
+//   I1 anon_vma_vs_chain  vma->anon_vma is null iff the VMA's chain is empty
+//   I2 chain_entries   the chain holds exactly one AVC for vma->anon_vma, and
+//                      no anon_vma twice
+//   I3 avc_links       every AVC on a chain names that VMA and a live
+//                      anon_vma, and is in that anon_vma's tree; every tree is
+//                      valid under its VMAs' current page-offset ranges and
+//                      holds only listed AVCs; the lists hold every live AVC
+//   I4 chain_family    all anon_vmas on one chain share one root; the set is
+//                      closed under parent
+//   I5 chain_order     each anon_vma before its parent, the root last
+//   I11 same_anon_vma_same_chain  VMAs of one process sharing an anon_vma
+//                      carry the same set of anon_vmas
+//   I6 num_active_vmas = the VMAs whose anon_vma it is
+//   I7 num_children    = live children (tree non-empty) + a root's self link
+//                      (its tree non-empty)
+//   I8 refcount        = [tree non-empty] + (root: allocated non-root members)
+//   B3 pte_folio       a PTE's folio suits its VMA: in a private VMA the zero
+//                      page or an anonymous folio, and then the VMA has an
+//                      anon_vma; in a shared one, its object's page at that
+//                      offset
+//   I10 folio_rmap     every mapped anonymous folio's anon_vma is alive, and
+//                      the rmap walk from it finds every (process, page) that
+//                      maps it: the VMA has an AVC for it and the folio's
+//                      index is the VMA's pgoff for that page
+//   B2 mapcount        folio mapcounts equal the PTEs that map them (the zero
+//                      page excluded)
+//
+// Cost: linear in VMAs x chain length, anon_vmas, tree nodes and present
+// PTEs (hash lookups aside); never quadratic in the number of anon_vmas.
 #pragma once
 
 #include <optional>
