@@ -261,10 +261,12 @@ Result<Run> Runner::run() {
   for (std::size_t i = 0; i < script_.ops.size(); ++i) {
     const Op& op = script_.ops[i];
     if (g_signal) return Error{"interrupted"};
-    if (Status s = trace_->mark(begin_marker(op.line)); !s.ok()) return s.error();
+    if (Status s = trace_->mark(begin_marker(op.line)); !s.ok())
+      return at(op, s.error().message);
     auto result = execute(i, op);
     if (!result.ok()) return result.error();
-    if (Status s = trace_->mark(end_marker(op.line)); !s.ok()) return s.error();
+    if (Status s = trace_->mark(end_marker(op.line)); !s.ok())
+      return at(op, s.error().message);
     if (Status s = drain(&run); !s.ok()) return at(op, s.error().message);
     OpResult r;
     r.line = op.line;

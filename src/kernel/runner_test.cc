@@ -280,5 +280,27 @@ TEST_F(KernelRunnerTest, AFaultingProcessIsAnErrorWithItsLine) {
   EXPECT_NE(r.error().message.find("SIGBUS"), std::string::npos) << r.error().message;
 }
 
+// A ring buffer too small for one operation's events is an error, never a
+// miscount: fork of 50 faulted VMAs makes 150 events, far more than 4 KiB.
+TEST_F(KernelRunnerTest, LostTraceEventsAreAnError) {
+  std::string text = "spawn P\n";
+  for (int i = 0; i < 100; i += 2)  // alternate protections: no merging
+    text += "P mmap " + std::to_string(i) + " 1 " + (i % 4 ? "rwx" : "rw") + "\nP write " +
+            std::to_string(i) + "\n";
+  text += "P fork C\n";
+  auto script = parse_script(text, "many.rml");
+  ASSERT_TRUE(script.ok());
+  Options small;
+  small.trace_buffer_kb = 4;
+  auto r = run(*script, small);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("lost events"), std::string::npos) << r.error().message;
+  Options enough;
+  enough.trace_buffer_kb = 256;
+  r = run(*script, enough);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->ops.back().events.size(), 150u);
+}
+
 }  // namespace
 }  // namespace rmaplab::kernel

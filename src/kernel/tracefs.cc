@@ -167,6 +167,9 @@ Status TraceInstance::mark(std::string_view text) {
     ssize_t n = write(marker_fd_, line.data(), line.size());
     if (n == ssize_t(line.size())) return ok_status();
     if (n < 0 && errno == EINTR) continue;
+    // A full ring buffer (no overwrite) refuses markers with EBADF.
+    if (n < 0 && errno == EBADF)
+      if (Status loss = check_no_loss(); !loss.ok()) return loss;
     return Error{fmt::format("cannot write {}/trace_marker: {}", dir_,
                              n < 0 ? std::strerror(errno) : "short write")};
   }
