@@ -1,0 +1,177 @@
+// Reporters: how a run, a modelled state and an rmap walk are shown.
+//
+// Each form is a pure function of library values (RunReport, Simulation,
+// Walk) returning a string or a JSON value, one concept per file in
+// src/report/: the per-operation text table (table.cc), the --json document
+// (json.cc), the Graphviz picture of a state (dot.cc), the rmap walk of one
+// folio (walk.cc), a kernel run (kernel.cc) and model versus kernel
+// (compare.cc). The Reporter picks the form (text or JSON) for the
+// CLI and writes it out; nothing is written before the result is complete,
+// so a run that ends in a script error never leaves half a table behind.
+//
+// Output is deterministic: objects are listed by id, processes by slot,
+// VMAs by address, JSON keys in sorted order.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "rmaplab/run.h"
+#include "rmaplab/script.h"
+#include "rmaplab/status.h"
+
+namespace rmaplab {
+
+namespace kernel {
+struct Run;
+}
+struct Comparison;
+
+// What the rmaplab command exits with; one meaning per value.
+enum class ExitCode : int {
+  success = 0,
+  disagreement = 1,   // the model disagrees with the kernel, or an invariant broke
+  usage = 2,          // bad command line or script error
+  unobservable = 3,   // the running kernel cannot be observed here
+};
+
+// The model the run reports describe (the JSON's "model" field).
+inline constexpr std::string_view kModelName = "linux-6.18";
+
+namespace report {
+
+// Allocations and frees of the two objects, e.g. during one operation or at
+// one call site.
+struct Counts {
+  int anon_vma_alloc = 0, anon_vma_free = 0, avc_alloc = 0, avc_free = 0;
+  bool empty() const { return !anon_vma_alloc && !anon_vma_free && !avc_alloc && !avc_free; }
+  Counts& operator+=(const Counts& o);
+};
+
+// Totals per call site (kernel function), in order of first appearance.
+std::vector<std::pair<std::string, Counts>> call_site_totals(
+    const std::vector<EventRecord>& events);
+
+// --- text table (table.cc) ---
+
+struct TableOptions {
+  bool checked = false;         // the invariant checker ran after every operation
+  std::uint64_t fail_alloc = 0; // an allocation failure was injected at this allocation
+};
+
+// One row per operation:
+//   line  operation   result  anon_vma   AVC  live anon_vma  live AVC
+//     12  C fork D    ok         +1/-0  +3/-0              4         9
+// then a summary: operations, totals per kind, live at the end, totals per
+// call site and, with options.checked and no violation, the checker's verdict.
+std::string run_table(const RunReport& report, const TableOptions& options);
+
+// Only the rows (no header, no summary): for a run cut short by a violation.
+std::string run_rows(const RunReport& report);
+
+// "FILE:LINE: invariant I6 num_active_vmas broken after 'P fork C': MESSAGE"
+std::string violation_sentence(std::string_view file, const Violation& v);
+
+// --- JSON (json.cc) ---
+
+// The workload language's --json document: {"ops": [...], "live": {...}}
+// with, per operation, "op", "events", "call_sites" (sites with any event),
+// "live" and "layout"; at top level "model" and, if the checker found one,
+// "violation".
+nlohmann::json run_json(const RunReport& report);
+
+// --- Graphviz (dot.cc) ---
+
+// The modelled state of `sim` (after the operations it has applied) as a DOT
+// digraph: processes as clusters of VMAs, anon_vmas with their counters, one
+// edge per AVC (labelled with its position on the VMA's chain, the active
+// anon_vma's bold) and dashed edges from each anon_vma to its parent.
+std::string state_dot(const Simulation& sim);
+
+// Renders `dot` to an SVG file with Graphviz's dot. Errors: dot is not
+// installed, cannot run, or fails.
+Status render_svg(const std::string& dot, const std::string& path);
+
+// --- rmap walk (walk.cc) ---
+
+struct WalkCandidate {
+  enum class Mapping { maps, other_folio, zero_page, nothing };
+  std::string process;
+  std::uint32_t vma_start = 0, vma_end = 0;  // arena pages [start, end)
+  std::uint32_t page = 0;                    // where the folio would be mapped
+  Mapping mapping = Mapping::nothing;
+  std::uint32_t other_folio = 0;             // other_folio: the folio there instead
+};
+
+struct Walk {
+  std::string file;
+  int line = 0;                 // the state is the one after this line (0: start)
+  std::string process;          // the folio as found: PROCESS maps it at PAGE
+  std::uint32_t page = 0;
+  std::uint32_t folio = 0;      // the folio's id
+  std::uint64_t index = 0;      // folio->index (its page offset)
+  std::uint32_t anon_vma = 0;   // id of the anon_vma folio->mapping points to
+  std::uint32_t mapcount = 0;
+  bool exclusive = false;       // PG_anon_exclusive
+  std::vector<WalkCandidate> candidates;  // the interval tree's order
+};
+
+// The folio `process` maps at `page` in the current state of `sim`, and the
+// rmap walk from it (model::rmap_walk). Errors (one sentence each): no such
+// process, not alive at this point, page outside the arena, nothing mapped
+// there, the zero page, a shared memory (shmem) page.
+Result<Walk> walk_page(const Simulation& sim, std::string_view process, std::uint32_t page);
+
+std::string walk_text(const Walk& walk);
+nlohmann::json walk_json(const Walk& walk);
+
+// --- model versus kernel (compare.cc) ---
+
+// One row per operation, the model's and the kernel's result and counts side
+// by side and what differs, then the verdict with the first difference of
+// each kind (verify.h).
+std::string comparison_table(const Script& script, const Comparison& c);
+
+// --- the reporter ---
+
+enum class Format { text, json };
+
+// Writes complete results to `out` and messages (errors, violations) to
+// `err`, in the chosen form. Every write is of a finished value.
+class Reporter {
+ public:
+  Reporter(Format format, std::ostream& out, std::ostream& err);
+
+  Format format() const { return format_; }
+
+  // A model run. With a violation: the rows so far, then the sentence on err.
+  void run(const Script& script, const RunReport& report, const TableOptions& options);
+  // Text that has one form only (a DOT picture, help): as it is, on out.
+  void print(std::string_view text);
+  void walk(const Walk& walk);
+  // A kernel run: JSON is kernel::to_json; text is the same table as a model run.
+  void kernel_run(const Script& script, const kernel::Run& run);
+  // Model versus kernel: the side-by-side table, or to_json(Comparison)
+  // with "kernel" (the release) and "model".
+  void comparison(const Script& script, const Comparison& c, const kernel::Run& run);
+  // An error or a note: one line on err.
+  void message(std::string_view text);
+
+ private:
+  void write(std::ostream& os, std::string_view text);
+
+  Format format_;
+  std::ostream& out_;
+  std::ostream& err_;
+};
+
+// The kernel's run as a RunReport (no layouts), so one table shows both.
+RunReport from_kernel(const Script& script, const kernel::Run& run);
+
+}  // namespace report
+}  // namespace rmaplab

@@ -1,0 +1,190 @@
+// The rmap walk of one folio: which VMAs the kernel would visit to find
+// every mapping of it (rmap_walk_anon over folio->mapping's interval tree),
+// and which of them really map it.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "model/machine.h"
+#include "model/rmap.h"
+#include "rmaplab/report.h"
+
+namespace rmaplab::report {
+namespace {
+
+std::string names(const Script& script) {
+  std::string out;
+  for (const std::string& n : script.procs) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// The index of the operation that creates process `slot`, or ops.size().
+std::size_t creation(const Script& script, int slot) {
+  for (std::size_t i = 0; i < script.ops.size(); ++i) {
+    const Op& op = script.ops[i];
+    if ((op.verb == Verb::spawn && op.proc == slot) || (op.verb == Verb::fork && op.child == slot))
+      return i;
+  }
+  return script.ops.size();
+}
+
+}  // namespace
+
+Result<Walk> walk_page(const Simulation& sim, std::string_view process, std::uint32_t page) {
+  const Script& script = sim.script();
+  const model::Machine& m = sim.machine();
+  Walk w;
+  w.file = script.file;
+  w.line = sim.next_op() ? script.ops[sim.next_op() - 1].line : 0;
+  w.process = process;
+  w.page = page;
+  const std::string when =
+      w.line ? fmt::format("after line {}", w.line) : std::string("before the first operation");
+
+  auto it = std::find(script.procs.begin(), script.procs.end(), process);
+  if (it == script.procs.end())
+    return Error{fmt::format("{} has no process named '{}' (its processes: {})", script.file,
+                             process, names(script))};
+  const int slot = static_cast<int>(it - script.procs.begin());
+  const model::mm_struct* mm = m.process(slot);
+  if (!mm) {
+    const std::size_t made = creation(script, slot);
+    if (made < sim.next_op())
+      return Error{fmt::format("{} has exited {}: it maps nothing", process, when)};
+    return Error{fmt::format("{} does not exist yet {} (line {} creates it)", process, when,
+                             script.ops[made].line)};
+  }
+  if (page >= kArenaPages)
+    return Error{fmt::format("page {} is outside the arena (pages 0 to {})", page, kArenaPages - 1)};
+
+  const model::folio* f = mm->ptes.get(page).page;
+  if (!f) {
+    const model::vm_area_struct* vma = mm->vma_lookup(page);
+    if (!vma)
+      return Error{fmt::format("{} maps nothing at page {} {}: no VMA covers it", process, page,
+                               when)};
+    return Error{fmt::format(
+        "{} maps nothing at page {} {}: its VMA [{},{}) has never faulted that page in, so "
+        "there is no folio to walk",
+        process, page, when, vma->vm_start, vma->vm_end)};
+  }
+  if (model::is_zero_page(f))
+    return Error{fmt::format(
+        "{} maps the shared zero page at page {} {} (the page was read, never written): it is "
+        "not an anonymous folio and has no anon_vma to walk",
+        process, page, when)};
+  if (!f->is_anon())
+    return Error{fmt::format(
+        "{} maps a shared memory page at page {} {} (shmem object #{}, offset {}): the kernel "
+        "finds its mappings through the file's i_mmap tree, not through an anon_vma",
+        process, page, when, f->shmem, f->index)};
+  if (!f->mapping)
+    return Error{fmt::format("folio #{} at page {} of {} has no anon_vma", f->id, page, process)};
+
+  w.folio = f->id;
+  w.index = f->index;
+  w.anon_vma = f->mapping->id();
+  w.mapcount = f->mapcount;
+  w.exclusive = f->anon_exclusive;
+  for (const model::RmapHit& hit : model::rmap_walk(*f)) {
+    WalkCandidate c;
+    c.process = script.procs[hit.vma->vm_mm->slot];
+    c.vma_start = hit.vma->vm_start;
+    c.vma_end = hit.vma->vm_end;
+    c.page = hit.page;
+    if (hit.maps) {
+      c.mapping = WalkCandidate::Mapping::maps;
+    } else if (const model::folio* there = hit.vma->vm_mm->ptes.get(hit.page).page) {
+      if (model::is_zero_page(there)) {
+        c.mapping = WalkCandidate::Mapping::zero_page;
+      } else {
+        c.mapping = WalkCandidate::Mapping::other_folio;
+        c.other_folio = there->id;
+      }
+    } else {
+      c.mapping = WalkCandidate::Mapping::nothing;
+    }
+    w.candidates.push_back(std::move(c));
+  }
+  return w;
+}
+
+namespace {
+
+std::string mapping_text(const WalkCandidate& c) {
+  switch (c.mapping) {
+    case WalkCandidate::Mapping::maps: return "maps";
+    case WalkCandidate::Mapping::other_folio:
+      return fmt::format("does not map: folio #{} is mapped there instead",
+                         c.other_folio);
+    case WalkCandidate::Mapping::zero_page: return "does not map: the zero page there";
+    case WalkCandidate::Mapping::nothing: return "does not map: nothing mapped there";
+  }
+  return "?";
+}
+
+std::string_view mapping_name(WalkCandidate::Mapping m) {
+  switch (m) {
+    case WalkCandidate::Mapping::maps: return "maps";
+    case WalkCandidate::Mapping::other_folio: return "other_folio";
+    case WalkCandidate::Mapping::zero_page: return "zero_page";
+    case WalkCandidate::Mapping::nothing: return "nothing";
+  }
+  return "?";
+}
+
+std::string range(const WalkCandidate& c) {
+  return fmt::format("[{},{})", c.vma_start, c.vma_end);
+}
+
+}  // namespace
+
+std::string walk_text(const Walk& w) {
+  std::string out = fmt::format(
+      "{} {}: {} maps folio #{} at page {}\n", w.file,
+      w.line ? fmt::format("after line {}", w.line) : std::string("at the start"), w.process,
+      w.folio, w.page);
+  out += fmt::format("folio #{}: index {:#x}, anon_vma #{}, mapcount {}, {}\n", w.folio, w.index,
+                     w.anon_vma, w.mapcount, w.exclusive ? "exclusive" : "not exclusive");
+  out += fmt::format("rmap walk of anon_vma #{}'s interval tree at index {:#x}: {} candidate{}\n",
+                     w.anon_vma, w.index, w.candidates.size(),
+                     w.candidates.size() == 1 ? "" : "s");
+  std::size_t pw = 7, rw = 3, gw = 4;  // "process", "VMA", "page"
+  for (const WalkCandidate& c : w.candidates) {
+    pw = std::max(pw, c.process.size());
+    rw = std::max(rw, range(c).size());
+    gw = std::max(gw, std::to_string(c.page).size());
+  }
+  out += fmt::format("  {:<{}}  {:<{}}  {:>{}}  {}\n", "process", pw, "VMA", rw, "page", gw,
+                     "mapping");
+  for (const WalkCandidate& c : w.candidates)
+    out += fmt::format("  {:<{}}  {:<{}}  {:>{}}  {}\n", c.process, pw, range(c), rw, c.page,
+                       gw, mapping_text(c));
+  return out;
+}
+
+nlohmann::json walk_json(const Walk& w) {
+  nlohmann::json candidates = nlohmann::json::array();
+  for (const WalkCandidate& c : w.candidates) {
+    nlohmann::json j = {{"process", c.process},
+                        {"start", c.vma_start},
+                        {"end", c.vma_end},
+                        {"page", c.page},
+                        {"mapping", mapping_name(c.mapping)}};
+    if (c.mapping == WalkCandidate::Mapping::other_folio) j["other_folio"] = c.other_folio;
+    candidates.push_back(std::move(j));
+  }
+  return {{"line", w.line},
+          {"process", w.process},
+          {"page", w.page},
+          {"folio",
+           {{"id", w.folio},
+            {"index", w.index},
+            {"anon_vma", w.anon_vma},
+            {"mapcount", w.mapcount},
+            {"exclusive", w.exclusive}}},
+          {"candidates", std::move(candidates)},
+          {"model", kModelName}};
+}
+
+}  // namespace rmaplab::report

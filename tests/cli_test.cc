@@ -1,0 +1,302 @@
+// End-to-end tests of the rmaplab command: exit codes, what goes to stdout
+// and stderr, and the shape of each subcommand's output.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_util.h"
+
+namespace rmaplab::test {
+namespace {
+
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+constexpr const char* kFork = "spawn P\nP mmap 0 4\nP write 0 2\nP fork C\n";
+
+// --- exit codes and streams ---
+
+TEST(Cli, RunSucceeds) {
+  const auto r = run_cli({"run", "examples/03-fork.rml"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_TRUE(contains(r.out, "P fork C")) << r.out;
+  EXPECT_TRUE(contains(r.out, "14 operations")) << r.out;
+}
+
+TEST(Cli, RunTableHasOneRowPerOperation) {
+  const auto r = run_cli({"run", "-"}, kFork);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream in(r.out);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  ASSERT_GE(lines.size(), 6u);
+  EXPECT_TRUE(lines[0].starts_with("line  operation")) << lines[0];
+  EXPECT_TRUE(std::regex_match(lines[4], std::regex(R"(   4  P fork C +ok +\+1/-0 +\+2/-0 +2 +3)")))
+      << lines[4];
+  EXPECT_EQ(lines[5], "");
+}
+
+TEST(Cli, StdinIsDash) {
+  const auto r = run_cli({"run", "--json", "-"}, kFork);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  ASSERT_EQ(doc["ops"].size(), 4u);
+  EXPECT_EQ(doc["ops"][3]["line"], 4);
+  EXPECT_EQ(doc["ops"][3]["anon_vma_alloc"], 1);
+  EXPECT_EQ(doc["ops"][3]["avc_alloc"], 2);
+  EXPECT_EQ(doc["live"], nlohmann::json::parse(R"({"anon_vma": 2, "avc": 3})"));
+}
+
+TEST(Cli, ParseErrorIsFileLineColumnOnStderrOnly) {
+  const auto path = write_file("bad.rml", "spawn P\nP mmap 0 4\nP wrte 0\nP write 0\n");
+  const auto r = run_cli({"run", path.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "") << "nothing on stdout for a script error";
+  EXPECT_TRUE(r.err.starts_with(path.string() + ":3:3: ")) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST(Cli, ParseErrorOnStdin) {
+  const auto r = run_cli({"run", "-"}, "spawn P\nP mmap 0 0\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(^<stdin>:2:\d+: )"))) << r.err;
+}
+
+TEST(Cli, RunTimeAccessErrorPrintsNoPartialTable) {
+  // Line 5 writes a read-only page: the real process would be killed.
+  const auto path =
+      write_file("segv.rml", "spawn P\nP mmap 0 4\nP write 0\nP mmap 8 4 r\nP write 9\nP exit\n");
+  for (const char* json : {"", "--json"}) {
+    std::vector<std::string> args = {"run", path.string()};
+    if (*json) args.push_back(json);
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 2) << json;
+    EXPECT_EQ(r.out, "") << json;
+    EXPECT_TRUE(r.err.starts_with(path.string() + ":5:")) << r.err;
+    EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(^[^:]+:5:\d+: )"))) << r.err;
+  }
+  // Reading a page that is not mapped at all.
+  const auto r = run_cli({"run", "-"}, "spawn P\nP read 3\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_TRUE(r.err.starts_with("<stdin>:2:")) << r.err;
+}
+
+TEST(Cli, MissingFile) {
+  const auto r = run_cli({"run", "no/such/file.rml"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_TRUE(contains(r.err, "no/such/file.rml")) << r.err;
+}
+
+TEST(Cli, UnknownSubcommandSuggests) {
+  const auto r = run_cli({"rnu", "examples/03-fork.rml"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_TRUE(contains(r.err, "unknown subcommand 'rnu'")) << r.err;
+  EXPECT_TRUE(contains(r.err, "did you mean 'run'?")) << r.err;
+  EXPECT_TRUE(contains(r.err, "Usage: rmaplab")) << r.err;
+  const auto far = run_cli({"frobnicate"});
+  EXPECT_EQ(far.exit_code, 2);
+  EXPECT_FALSE(contains(far.err, "did you mean")) << far.err;
+}
+
+TEST(Cli, UnknownOptionSuggests) {
+  const auto r = run_cli({"run", "--jsn", "examples/03-fork.rml"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_TRUE(contains(r.err, "unknown option '--jsn'")) << r.err;
+  EXPECT_TRUE(contains(r.err, "did you mean '--json'?")) << r.err;
+  EXPECT_TRUE(contains(r.err, "Usage: rmaplab run")) << r.err;
+  EXPECT_EQ(run_cli({"--verbose"}).exit_code, 2);
+  EXPECT_EQ(run_cli({"show", "examples/03-fork.rml", "--at", "x"}).exit_code, 2);
+  EXPECT_EQ(run_cli({"run", "examples/03-fork.rml", "extra"}).exit_code, 2);
+}
+
+TEST(Cli, MissingArgumentsAreUsageErrors) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{}, {"run"}, {"show"}, {"walk", "examples/03-fork.rml", "P"}}) {
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 2) << args.size();
+    EXPECT_TRUE(contains(r.err, "Usage: rmaplab")) << r.err;
+  }
+}
+
+TEST(Cli, HelpAndVersion) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"--help"}, {"help"}}) {
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 0);
+    for (const char* sub : {"run", "show", "walk", "verify", "help"})
+      EXPECT_TRUE(contains(r.out, std::string("  ") + sub + " ")) << sub << "\n" << r.out;
+  }
+  const auto run_help = run_cli({"help", "run"});
+  EXPECT_EQ(run_help.exit_code, 0);
+  EXPECT_TRUE(contains(run_help.out, "--fail-alloc")) << run_help.out;
+  EXPECT_EQ(run_cli({"run", "--help"}).out, run_help.out);
+  const auto bad = run_cli({"help", "shwo"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_TRUE(contains(bad.err, "did you mean 'show'?")) << bad.err;
+  const auto v = run_cli({"--version"});
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_TRUE(std::regex_search(v.out, std::regex(R"(^rmaplab \d+\.\d+\.\d+)"))) << v.out;
+}
+
+// --- run --check ---
+
+TEST(Cli, CheckPassesOnEveryExample) {
+  const auto all = examples();
+  ASSERT_FALSE(all.empty());
+  for (const auto& path : all) {
+    const auto r = run_cli({"run", "--check", path.string()});
+    EXPECT_EQ(r.exit_code, 0) << path << "\n" << r.err;
+    EXPECT_TRUE(contains(r.out, "invariants checked after every operation: ok"))
+        << path << "\n" << r.out;
+  }
+}
+
+TEST(Cli, CheckWithInjectedAllocationFailures) {
+  // Every allocation of a fork, failed in turn: the model unwinds, the
+  // invariants hold, and the failure is a result, not an error.
+  const std::string script = "spawn P\nP mmap 0 4\nP write 0\nP mmap 8 4\nP write 8\nP fork C\n";
+  for (int k = 1; k <= 8; ++k) {
+    const auto r = run_cli({"run", "--check", "--json", "--fail-alloc", std::to_string(k), "-"},
+                           script);
+    EXPECT_EQ(r.exit_code, 0) << "K=" << k << "\n" << r.err;
+    if (r.exit_code != 0) continue;
+    const auto doc = nlohmann::json::parse(r.out);
+    EXPECT_FALSE(doc.contains("violation"));
+    bool failed = false;
+    for (const auto& op : doc["ops"]) failed |= op["result"] != "ok";
+    EXPECT_TRUE(failed) << "K=" << k << ": some operation must have failed";
+  }
+  EXPECT_EQ(run_cli({"run", "--fail-alloc", "0", "-"}, script).exit_code, 2);
+}
+
+TEST(Cli, JsonOfEveryExampleHasTheLanguageFields) {
+  for (const auto& path : examples()) {
+    const auto r = run_cli({"run", "--json", path.string()});
+    ASSERT_EQ(r.exit_code, 0) << path << "\n" << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    ASSERT_TRUE(doc["ops"].is_array());
+    for (const auto& op : doc["ops"])
+      for (const char* field :
+           {"line", "result", "anon_vma_alloc", "anon_vma_free", "avc_alloc", "avc_free"})
+        EXPECT_TRUE(op.contains(field)) << path << " " << field;
+    EXPECT_TRUE(doc["live"].contains("anon_vma"));
+    EXPECT_TRUE(doc["live"].contains("avc"));
+  }
+}
+
+// --- show ---
+
+TEST(Cli, ShowPrintsDot) {
+  const auto r = run_cli({"show", "examples/03-fork.rml", "--at", "25"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("digraph rmaplab {")) << r.out;
+  EXPECT_TRUE(r.out.ends_with("}\n"));
+  EXPECT_TRUE(contains(r.out, "after line 25: C fork D")) << r.out;
+  for (const char* part : {"label=\"P\"", "label=\"C\"", "label=\"D\"", "av1 [", "av2 [", "av3 [",
+                           "av3 -> av2 [style=dashed", "av2 -> av1 [style=dashed"})
+    EXPECT_TRUE(contains(r.out, part)) << part << "\n" << r.out;
+  EXPECT_EQ(run_cli({"show", "examples/03-fork.rml", "--at", "25"}).out, r.out)
+      << "deterministic";
+  // The end of the script: everybody exited, nothing left.
+  const auto end = run_cli({"show", "examples/03-fork.rml"});
+  ASSERT_EQ(end.exit_code, 0);
+  EXPECT_FALSE(contains(end.out, "cluster_")) << end.out;
+  EXPECT_FALSE(contains(end.out, "anon_vma #")) << end.out;
+}
+
+TEST(Cli, ShowSvg) {
+  const auto svg = scratch() / "state.svg";
+  const auto r = run_cli({"show", "-", "--svg", svg.string()}, kFork);
+  if (r.exit_code == 2 && contains(r.err, "graphviz's dot is not installed")) {
+    GTEST_SKIP() << r.err;
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_TRUE(contains(slurp(svg), "<svg")) << "no SVG in " << svg;
+}
+
+// --- walk ---
+
+TEST(Cli, WalkOfAForkedCowPageListsParentAndChild) {
+  const std::string script = std::string(kFork) + "C write 1\n";
+  const auto shared = run_cli({"walk", "-", "--at", "4", "P", "0"}, script);
+  ASSERT_EQ(shared.exit_code, 0) << shared.err;
+  EXPECT_TRUE(contains(shared.out, "anon_vma #1")) << shared.out;
+  EXPECT_TRUE(std::regex_search(shared.out, std::regex(R"(\n  P +\[0,4\) +0  maps\n)")))
+      << shared.out;
+  EXPECT_TRUE(std::regex_search(shared.out, std::regex(R"(\n  C +\[0,4\) +0  maps\n)")))
+      << shared.out;
+  // After C's write, page 1 is C's copy: the walk from P's folio still
+  // visits C's VMA, which maps another folio there.
+  const auto copied = run_cli({"walk", "-", "P", "1"}, script);
+  ASSERT_EQ(copied.exit_code, 0) << copied.err;
+  EXPECT_TRUE(std::regex_search(copied.out, std::regex(R"(\n  P +\[0,4\) +1  maps\n)")))
+      << copied.out;
+  EXPECT_TRUE(std::regex_search(copied.out,
+                                std::regex(R"(\n  C +\[0,4\) +1  does not map: folio #\d+)")))
+      << copied.out;
+  const auto json = run_cli({"walk", "--json", "-", "P", "1"}, script);
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(nlohmann::json::parse(json.out)["candidates"].size(), 2u);
+}
+
+TEST(Cli, WalkRefusesWhatItCannotWalk) {
+  const std::string script = "spawn P\nP mmap 0 4\nP read 0\nP mmap 8 4 rw shared\nP write 8\n";
+  struct Case {
+    std::vector<std::string> args;
+    const char* says;
+  } cases[] = {
+      {{"walk", "-", "P", "0"}, "zero page"},
+      {{"walk", "-", "P", "1"}, "maps nothing at page 1"},
+      {{"walk", "-", "P", "5"}, "no VMA covers it"},
+      {{"walk", "-", "P", "8"}, "shared memory"},
+      {{"walk", "-", "Q", "0"}, "no process named 'Q'"},
+  };
+  for (const Case& c : cases) {
+    const auto r = run_cli(c.args, script);
+    EXPECT_EQ(r.exit_code, 2) << c.says;
+    EXPECT_EQ(r.out, "");
+    EXPECT_TRUE(contains(r.err, c.says)) << r.err;
+  }
+}
+
+// --- verify ---
+
+TEST(Cli, VerifyKernelOnly) {
+  const auto r = run_cli({"verify", "--kernel-only", "--json", "-"}, kFork);
+  if (r.exit_code == 3) GTEST_SKIP() << "the kernel cannot be observed here: " << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  ASSERT_EQ(doc["ops"].size(), 4u);
+  EXPECT_TRUE(doc.contains("kernel"));
+  EXPECT_EQ(doc["ops"][3]["line"], 4);
+}
+
+TEST(Cli, VerifyComparesModelAndKernel) {
+  const auto r = run_cli({"verify", "examples/03-fork.rml"});
+  if (r.exit_code == 3) GTEST_SKIP() << "the kernel cannot be observed here: " << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "agree on all 14 operations")) << r.out;
+  const auto json = run_cli({"verify", "--json", "-"}, kFork);
+  ASSERT_EQ(json.exit_code, 0) << json.out << json.err;
+  const auto doc = nlohmann::json::parse(json.out);
+  EXPECT_EQ(doc["agree"], true);
+  EXPECT_EQ(doc["ops"].size(), 4u);
+}
+
+TEST(Cli, VerifyRejectsScriptErrorsBeforeTheKernel) {
+  const auto r = run_cli({"verify", "--kernel-only", "-"}, "spawn P\nP write 0\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(r.err.starts_with("<stdin>:2:")) << r.err;
+}
+
+}  // namespace
+}  // namespace rmaplab::test

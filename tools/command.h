@@ -1,0 +1,50 @@
+// The rmaplab command's subcommands: one table, one file each.
+//
+// A subcommand file holds an options struct, a run_<cmd>() that takes it,
+// and a setup function (the table's factory) that declares the options on
+// the subcommand's CLI::App and returns the call to run_<cmd>() with them.
+// Everything a subcommand shows goes through report::Reporter; what it
+// returns is an ExitCode.
+#pragma once
+
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "rmaplab/report.h"
+#include "rmaplab/run.h"
+
+namespace rmaplab::cli {
+
+using Runner = std::function<ExitCode()>;
+
+struct Subcommand {
+  std::string_view name;
+  std::string_view description;
+  Runner (*setup)(CLI::App& app);
+};
+
+// The table, in the order `rmaplab --help` lists it.
+std::span<const Subcommand> subcommands();
+
+Runner setup_run(CLI::App& app);
+Runner setup_show(CLI::App& app);
+Runner setup_walk(CLI::App& app);
+Runner setup_verify(CLI::App& app);
+Runner setup_help(CLI::App& app);
+
+// Up to three of `candidates` close to `word` (edit distance), closest first.
+std::vector<std::string> did_you_mean(std::string_view word,
+                                      const std::vector<std::string>& candidates);
+// " (did you mean 'run'?)" or "".
+std::string suggestion(std::string_view word, const std::vector<std::string>& candidates);
+
+// Applies the operations of `sim`'s script on lines up to and including
+// `line` (0: all of them). An Error is a script error.
+Status advance_to(Simulation& sim, int line);
+
+}  // namespace rmaplab::cli

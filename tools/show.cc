@@ -1,0 +1,53 @@
+// rmaplab show SCRIPT [--at LINE] [--svg FILE]
+#include <iostream>
+#include <memory>
+
+#include "command.h"
+
+namespace rmaplab::cli {
+
+struct ShowCommand {
+  std::string script;
+  int at = 0;       // 0: after the last line
+  std::string svg;  // empty: DOT on standard output
+};
+
+ExitCode run_show(const ShowCommand& o) {
+  report::Reporter reporter(report::Format::text, std::cout, std::cerr);
+  auto script = load_script(o.script);
+  if (!script) {
+    reporter.message(script.error().message);
+    return ExitCode::usage;
+  }
+  RunOptions options;
+  options.layouts = false;
+  Simulation sim(*script, options);
+  if (auto s = advance_to(sim, o.at); !s) {
+    reporter.message(s.error().message);
+    return ExitCode::usage;
+  }
+  const std::string dot = report::state_dot(sim);
+  if (o.svg.empty()) {
+    reporter.print(dot);
+    return ExitCode::success;
+  }
+  if (auto s = report::render_svg(dot, o.svg); !s) {
+    reporter.message(s.error().message);
+    return ExitCode::usage;
+  }
+  return ExitCode::success;
+}
+
+Runner setup_show(CLI::App& app) {
+  auto o = std::make_shared<ShowCommand>();
+  app.add_option("script", o->script, "Workload script (.rml); '-' reads standard input")
+      ->required();
+  app.add_option("--at", o->at, "Show the state after this line (default: the end)")
+      ->type_name("LINE")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--svg", o->svg, "Render with Graphviz's dot into this SVG file")
+      ->type_name("FILE");
+  return [o] { return run_show(*o); };
+}
+
+}  // namespace rmaplab::cli
