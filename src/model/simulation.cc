@@ -75,8 +75,8 @@ Simulation::~Simulation() = default;
 
 bool Simulation::done() const {
   if (next_ >= script_.ops.size()) return true;
-  return options_.stop_after_line > 0 && next_ > 0 &&
-         script_.ops[next_ - 1].line >= options_.stop_after_line;
+  // Stop before the first operation past the line (which may be a comment).
+  return options_.stop_after_line > 0 && script_.ops[next_].line > options_.stop_after_line;
 }
 
 const model::Machine& Simulation::machine() const { return *machine_; }
