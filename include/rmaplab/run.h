@@ -27,6 +27,7 @@ namespace model {
 class Machine;
 class Env;
 struct Event;
+struct Profile;
 }  // namespace model
 
 struct EventRecord {
@@ -82,6 +83,7 @@ struct RunOptions {
   int stop_after_line = 0;        // stop after the operation on this line (0: run all)
   std::uint64_t fail_alloc = 0;   // inject a failure at this anon_vma/AVC allocation (1-based)
   bool layouts = true;            // record VMA layouts per operation
+  const model::Profile* profile = nullptr;  // the rules (src/profile); null: linux-6.18
 };
 
 struct RunReport {

@@ -37,6 +37,7 @@ void SlotPool::put(void* p) {
 
 Env::Env(Options options)
     : options_(options),
+      profile_(options.profile ? options.profile : &linux_6_18()),
       anon_vma_pool_(sizeof(anon_vma), alignof(anon_vma)),
       avc_pool_(sizeof(anon_vma_chain), alignof(anon_vma_chain)),
       vma_pool_(sizeof(vm_area_struct), alignof(vm_area_struct)),

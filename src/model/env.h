@@ -22,6 +22,7 @@
 #include "model/event.h"
 #include "model/folio.h"
 #include "model/vma.h"
+#include "profile/profile.h"
 
 namespace rmaplab::model {
 
@@ -48,6 +49,7 @@ class Env {
   struct Options {
     bool record_events = true;    // keep the Event log (ids included)
     std::uint64_t fail_alloc = 0;  // 1-based anon_vma/AVC allocation to fail; 0: none
+    const Profile* profile = nullptr;  // the rules; null: linux-6.18
   };
 
   explicit Env(Options options);
@@ -71,6 +73,8 @@ class Env {
   folio* alloc_folio();
   void free_folio(folio* f);
 
+  const Profile& profile() const { return *profile_; }
+
   // --- what happened ---
   const std::vector<Event>& events() const { return events_; }
   std::uint64_t allocations() const { return allocations_; }  // anon_vma + AVC, incl. failed
@@ -93,6 +97,7 @@ class Env {
   bool fail_now();
 
   Options options_;
+  const Profile* profile_;
   SlotPool anon_vma_pool_, avc_pool_, vma_pool_, folio_pool_;
   std::vector<Event> events_;
   std::array<SiteCounts, kCallSites> site_counts_{};

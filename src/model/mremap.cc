@@ -88,6 +88,10 @@ int check_prep_vma(vma_remap_struct& vrm) {
   // Only a grow or a move maps new address space; only they are bounded by
   // the VMA (a shrink may unmap across VMAs, a same-size call is a no-op).
   if (vrm.type != vma_remap_struct::Type::expand && !vrm.fixed) return 0;
+  // old_len 0 asks to duplicate a shared mapping; for private memory that is
+  // refused. (Duplicating shared memory is not modelled; the language's page
+  // counts are never 0.)
+  if (vrm.old_len == 0) return -EINVAL;
   const std::uint32_t len = vrm.type == vma_remap_struct::Type::shrink ? vrm.new_len : vrm.old_len;
   if (len > vma->vm_end - vrm.addr) return -EFAULT;
   return 0;
@@ -192,7 +196,9 @@ int do_mremap(Machine& m, mm_struct& mm, std::uint32_t addr, std::uint32_t old_p
   vrm.new_addr = new_addr;
   vrm.new_len = new_pages;
   vrm.fixed = new_addr != addr;
-  // check_mremap_params: a fixed destination must not overlap the source.
+  // check_mremap_params: a zero new length is nonsense; a fixed destination
+  // must not overlap the source.
+  if (new_pages == 0) return -EINVAL;
   if (vrm.fixed && ranges_overlap(addr, old_pages, new_addr, new_pages)) return -EINVAL;
   if (vrm.fixed && old_pages == new_pages) return remap_move(m, mm, vrm);
   vrm.vma = mm.vma_lookup(addr);

@@ -717,9 +717,6 @@ TEST(MremapErrors, ShrinkingMoveSucceeds) {
 // least 1), but do_mremap is the model's system call: the kernel rejects them
 // in check_mremap_params before touching anything (§7 step 1, §11 row 54).
 TEST(MremapErrors, ZeroLengthsAreEINVAL) {
-  GTEST_SKIP() << "model bug: do_mremap accepts zero lengths (old_len 0 makes a new "
-                  "mapping and returns 0; new_len 0 unmaps the source); unreachable "
-                  "from scripts";
   struct Case {
     std::uint32_t addr, old_pages, new_addr, new_pages;
     const char* kernel;

@@ -79,18 +79,15 @@ int anon_vma_clone(Env& env, vm_area_struct* dst, const vm_area_struct* src) {
   return 0;
 }
 
-bool anon_vma_fork_may_reuse(const anon_vma& av) {
-  return av.num_active_vmas() == 0 && av.num_children() < 2;
-}
-
 int anon_vma_fork(Env& env, vm_area_struct* vma, const vm_area_struct* pvma) {
   assert(vma->anon_vma_chain.empty() && !vma->anon_vma);
   if (!pvma->anon_vma) return 0;  // unfaulted: the child faults on its own
 
   // The walk goes root first, so the candidate nearest the root wins.
   anon_vma* reuse = nullptr;
+  const auto may_reuse = env.profile().fork_may_reuse;
   int err = clone_chain(env, vma, pvma, [&](anon_vma* av) {
-    if (!reuse && anon_vma_fork_may_reuse(*av)) reuse = av;
+    if (!reuse && may_reuse(*av, pvma->anon_vma)) reuse = av;
   });
   if (err) return err;
   if (reuse) {

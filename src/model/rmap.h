@@ -32,13 +32,9 @@ anon_vma* find_mergeable_anon_vma(const vm_area_struct* vma);
 int anon_vma_clone(Env& env, vm_area_struct* dst, const vm_area_struct* src);
 
 // anon_vma_fork: the child VMA `vma` of parent VMA `pvma` at fork. Clones the
-// chain; reuses an ancestor nobody uses any more if the rule allows, or else
-// creates a child anon_vma of pvma's.
+// chain; reuses an ancestor nobody uses any more if the profile's rule allows
+// (Profile::fork_may_reuse), or else creates a child anon_vma of pvma's.
 int anon_vma_fork(Env& env, vm_area_struct* vma, const vm_area_struct* pvma);
-
-// The fork reuse rule of 6.0+: an anon_vma no VMA is active on and with at
-// most one live child (its tree holds only what fork needs to keep).
-bool anon_vma_fork_may_reuse(const anon_vma& av);
 
 // unlink_anon_vmas: drop all of vma's links (two passes: unlink, then put
 // the anon_vmas whose trees became empty and free their AVCs).

@@ -68,7 +68,8 @@ std::vector<ProcessRecord> layout_of(const model::Machine& m, const Script& scri
 Simulation::Simulation(const Script& script, RunOptions options)
     : script_(script),
       options_(options),
-      env_(std::make_unique<model::Env>(model::Env::Options{true, options.fail_alloc})),
+      env_(std::make_unique<model::Env>(
+          model::Env::Options{true, options.fail_alloc, options.profile})),
       machine_(std::make_unique<model::Machine>(*env_)) {}
 
 Simulation::~Simulation() = default;

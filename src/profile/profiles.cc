@@ -1,0 +1,19 @@
+// The table of profiles: name, description, rules.
+#include <algorithm>
+
+#include "profile/profile.h"
+
+namespace rmaplab::model {
+
+const std::vector<const Profile*>& profiles() {
+  static const std::vector<const Profile*> all = {&linux_6_18()};
+  return all;
+}
+
+const Profile* find_profile(std::string_view name) {
+  const auto& all = profiles();
+  auto it = std::find_if(all.begin(), all.end(), [&](const Profile* p) { return p->name == name; });
+  return it == all.end() ? nullptr : *it;
+}
+
+}  // namespace rmaplab::model
