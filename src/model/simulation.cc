@@ -30,16 +30,6 @@ std::string errno_name(int error) {
 
 namespace {
 
-std::string prot_string(std::uint32_t flags) {
-  using namespace model;
-  std::string s;
-  s += (flags & VM_READ) ? 'r' : '-';
-  s += (flags & VM_WRITE) ? 'w' : '-';
-  s += (flags & VM_EXEC) ? 'x' : '-';
-  s += (flags & VM_SHARED) ? 's' : 'p';
-  return s;
-}
-
 std::vector<ProcessRecord> layout_of(const model::Machine& m, const Script& script) {
   std::vector<ProcessRecord> out;
   for (const auto& mm : m.processes()) {
@@ -48,7 +38,7 @@ std::vector<ProcessRecord> layout_of(const model::Machine& m, const Script& scri
     p.name = script.procs[mm->slot];
     p.slot = mm->slot;
     mm->for_each_vma([&](const model::vm_area_struct& v) {
-      p.vmas.push_back({v.vm_start, v.vm_end, prot_string(v.vm_flags), v.vm_pgoff,
+      p.vmas.push_back({v.vm_start, v.vm_end, v.maps_prot(), v.vm_pgoff,
                         v.anon_vma ? v.anon_vma->id() : 0,
                         static_cast<std::uint32_t>(v.anon_vma_chain.size())});
       mm->ptes.for_each_present(v.vm_start, v.vm_end,

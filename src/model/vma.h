@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "model/anon_vma.h"
 #include "model/list.h"
@@ -49,6 +50,15 @@ struct vm_area_struct {
   std::uint32_t id = 0;        // stable per run, for reports
 
   std::uint32_t pages() const { return vm_end - vm_start; }
+  // The permissions as /proc/PID/maps prints them: "rw-p", "r--s".
+  std::string maps_prot() const {
+    std::string s;
+    s += (vm_flags & VM_READ) ? 'r' : '-';
+    s += (vm_flags & VM_WRITE) ? 'w' : '-';
+    s += (vm_flags & VM_EXEC) ? 'x' : '-';
+    s += (vm_flags & VM_SHARED) ? 's' : 'p';
+    return s;
+  }
   bool is_anonymous() const { return shmem == 0; }
   // A VMA whose chain came from fork: its chain is longer than one.
   bool is_fork_child() const { return anon_vma && !anon_vma_chain.singular(); }

@@ -27,16 +27,6 @@ extern char** environ;
 namespace rmaplab::report {
 namespace {
 
-std::string prot_string(std::uint32_t flags) {
-  using namespace model;
-  std::string s;
-  s += (flags & VM_READ) ? 'r' : '-';
-  s += (flags & VM_WRITE) ? 'w' : '-';
-  s += (flags & VM_EXEC) ? 'x' : '-';
-  s += (flags & VM_SHARED) ? 's' : 'p';
-  return s;
-}
-
 // DOT double-quoted string contents.
 std::string quote(std::string_view s) {
   std::string out;
@@ -81,7 +71,7 @@ std::string state_dot(const Simulation& sim) {
       out += fmt::format("    empty{} [shape=plaintext, label=\"no mappings\"];\n", mm->slot);
     mm->for_each_vma([&](const model::vm_area_struct& v) {
       std::string label = fmt::format("[{},{}) {}\\npgoff {:#x}", v.vm_start, v.vm_end,
-                                      prot_string(v.vm_flags), v.vm_pgoff);
+                                      v.maps_prot(), v.vm_pgoff);
       if (v.shmem) label += fmt::format("\\nshmem #{}", v.shmem);
       if (const std::size_t n = present_pages(*mm, v)) label += fmt::format("\\n{} present", n);
       out += fmt::format("    vma{} [shape=box, label=\"{}\"];\n", v.id, label);
