@@ -12,10 +12,18 @@
 //   pages     which (process, page) pairs share one physical page, the
 //             kernel's mapcount, and zero-page mappings
 // (layout and pages need the kernel run's snapshots.)
+//
+// verify_script() is the whole of verifying one script: the model first (a
+// script error stops there, before any process starts), then the kernel with
+// snapshots, then compare_runs(). `rmaplab verify` and the corpus tests both
+// go through it; summary_line() and to_json(Verification) are its one-line
+// and JSON forms for runs over many scripts.
 #pragma once
 
 #include <array>
 #include <cstddef>
+#include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -57,8 +65,90 @@ struct Comparison {
   bool agree() const { return differences == 0; }
 };
 
+// Pairs the two records operation by operation. Records of different
+// lengths (neither run_script nor kernel::run returns a partial record, so
+// this is a caller's bug) are reported as a `result` difference at the first
+// operation only one side has.
 Comparison compare_runs(const Script& script, const RunReport& model, const kernel::Run& kernel);
 
 nlohmann::json to_json(const Comparison& c);
+
+// --- one script, end to end ---
+
+struct VerifyOptions {
+  // Only run on the kernel (the model still runs first, to reject script
+  // errors, but nothing is compared).
+  bool kernel_only = false;
+  // Snapshots (layout and page comparison) cost a few /proc reads per
+  // operation; without them only results, counts, events and identity are
+  // compared.
+  bool snapshots = true;
+  // verify_scripts(): at most this many processes (script slots) per joined
+  // kernel run; 0 runs every script alone.
+  std::size_t batch_processes = 256;
+};
+
+struct Verification {
+  enum class Outcome {
+    agree,         // every operation agrees
+    differ,        // at least one operation differs
+    script_error,  // the script cannot run: error says where and why
+    kernel_error,  // the kernel cannot be observed, or the run failed
+    ran,           // kernel_only: the kernel ran the script
+  };
+  Outcome outcome = Outcome::script_error;
+  std::string error;          // script_error, kernel_error: one sentence
+  std::size_t operations = 0; // the script's operation lines
+  kernel::Run kernel;         // agree, differ, ran
+  Comparison comparison;      // agree, differ (empty with kernel_only)
+  // differ, from verify_scripts(): set when the script differed in a joined
+  // run but agreed when run alone (the comparison is the joined run's).
+  std::string note;
+};
+std::string_view to_string(Verification::Outcome outcome);  // "agree", "differ", ...
+
+// Runs `script` through the model and, if it is valid, on the kernel, and
+// compares. The kernel's observability is not probed first: a kernel that
+// cannot be observed is a kernel_error with kernel::probe()'s message.
+Verification verify_script(const Script& script, const VerifyOptions& options = {});
+
+// --- many scripts ---
+
+// Verifies `scripts` in order and calls done(i, verification) for each, in
+// order, as soon as it is known; returns them all.
+//
+// The fixed cost of a kernel run (a tracefs instance made and removed, about
+// 0.15 s) dwarfs a short script's, so consecutive valid scripts are joined
+// into one kernel run: processes renamed apart, every process a script
+// leaves alive made to exit after its last operation (those exits are not
+// compared, as a lone run's clean-up is not). Each script's part of the run
+// is then cut out (its operations with their own lines, its processes with
+// their own names and slots, object ids renumbered from 1 per kind in
+// allocation order) and compared with that script's own model run, exactly
+// as verify_script() would. This is sound because scripts share nothing on
+// either side: each process has its own address space, a MAP_SHARED mapping
+// is its own shmem object, and anon_vmas are only ever shared within a fork
+// family. To keep that an assumption checked, not trusted, a script that
+// differs is verified again alone; the lone result is the one returned,
+// unless it agrees (then the joined run's comparison is kept, with `note`
+// saying so). A joined run that fails falls back to one run per script.
+std::vector<Verification> verify_scripts(
+    std::span<const Script> scripts, const VerifyOptions& options = {},
+    const std::function<void(std::size_t, const Verification&)>& done = {});
+
+// One line (no newline) for a run over many scripts, `name` padded to
+// `width`:
+//   examples/03-fork.rml  14 ops  agree
+//   seed-7.rml            60 ops  2 ops differ: counts at line 20 (P fork C): model ..., kernel ...
+//   bad.rml               script error: bad.rml:3:1: ...
+//   x.rml                 14 ops  anon_vma +3/-3  AVC +6/-6  live 0/0   (ran)
+// With more than one kind of difference, each further kind follows on its
+// own line, indented.
+std::string summary_line(std::string_view name, std::size_t width, const Verification& v);
+
+// {"file", "outcome", "operations", "error" (errors only), "comparison"
+// (to_json(Comparison); agree, differ) or "result" (kernel_only:
+// kernel::to_json)}.
+nlohmann::json to_json(std::string_view name, const Verification& v);
 
 }  // namespace rmaplab

@@ -70,6 +70,24 @@ class Comparer {
     if (!out_.ops.back().differs.empty()) ++out_.differences;
   }
 
+  // The operation at index `i` that only one side recorded.
+  void missing(const RunReport& m, const kernel::Run& k, std::size_t i) {
+    const bool model_longer = m.ops.size() > k.ops.size();
+    OpComparison oc;
+    oc.line = model_longer ? m.ops[i].line : k.ops[i].line;
+    oc.op = model_longer ? m.ops[i].text
+            : i < script_.ops.size() ? format_op(script_, script_.ops[i])
+                                     : std::string("?");
+    (model_longer ? oc.model_result : oc.kernel_result) =
+        model_longer ? m.ops[i].result : k.ops[i].result;
+    (model_longer ? oc.kernel_result : oc.model_result) = "(none)";
+    current_ = &oc;
+    differ(DiffKind::result, fmt::format("the model recorded {} operations, the kernel {}",
+                                         m.ops.size(), k.ops.size()));
+    out_.ops.push_back(std::move(oc));
+    ++out_.differences;
+  }
+
  private:
   void differ(DiffKind kind, std::string message) {
     for (DiffKind d : current_->differs)
@@ -89,13 +107,37 @@ class Comparer {
       if (me.alloc != ke.alloc || me.anon_vma != kav || me.site != ke.call_site) {
         differ(DiffKind::events, fmt::format("event {}: model {}, kernel {}", i + 1, describe(me),
                                              describe(ke)));
-        return;  // past the first mismatch, pairing objects means nothing
+        pair_rest(m, k, i);
+        return;
       }
       identity(me, ke);
     }
-    if (m.events.size() != k.events.size())
+    if (m.events.size() != k.events.size()) {
       differ(DiffKind::events, fmt::format("model has {} events, kernel {}", m.events.size(),
                                            k.events.size()));
+      pair_rest(m, k, n);
+    }
+  }
+
+  // Past the first mismatch the sequences no longer line up, but the objects
+  // still must: pair the remaining allocations of each kind in order, then
+  // the remaining frees, so one misplaced event does not make every later
+  // free of those objects look like an identity difference too. (Ids are
+  // never reused, so taking allocations first is safe.)
+  void pair_rest(const OpRecord& m, const kernel::OpResult& k, std::size_t from) {
+    for (const bool alloc : {true, false})
+      for (const bool anon_vma : {true, false}) {
+        std::vector<const EventRecord*> ms;
+        std::vector<const kernel::Event*> ks;
+        for (std::size_t i = from; i < m.events.size(); ++i)
+          if (m.events[i].alloc == alloc && m.events[i].anon_vma == anon_vma)
+            ms.push_back(&m.events[i]);
+        for (std::size_t i = from; i < k.events.size(); ++i)
+          if (k.events[i].alloc == alloc &&
+              (k.events[i].kind == kernel::ObjectKind::anon_vma) == anon_vma)
+            ks.push_back(&k.events[i]);
+        for (std::size_t i = 0; i < std::min(ms.size(), ks.size()); ++i) identity(*ms[i], *ks[i]);
+      }
   }
 
   void identity(const EventRecord& me, const kernel::Event& ke) {
@@ -211,6 +253,7 @@ Comparison compare_runs(const Script& script, const RunReport& model, const kern
   Comparer c(script, out);
   const std::size_t n = std::min(model.ops.size(), kernel.ops.size());
   for (std::size_t i = 0; i < n; ++i) c.op(model.ops[i], kernel.ops[i]);
+  if (model.ops.size() != kernel.ops.size()) c.missing(model, kernel, n);
   return out;
 }
 

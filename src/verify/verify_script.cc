@@ -1,0 +1,112 @@
+// verify_script(): one script through the model and the kernel; its summary
+// line and JSON for runs over many scripts.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "rmaplab/verify.h"
+
+namespace rmaplab {
+
+std::string_view to_string(Verification::Outcome outcome) {
+  switch (outcome) {
+    case Verification::Outcome::agree: return "agree";
+    case Verification::Outcome::differ: return "differ";
+    case Verification::Outcome::script_error: return "script_error";
+    case Verification::Outcome::kernel_error: return "kernel_error";
+    case Verification::Outcome::ran: return "ran";
+  }
+  return "?";
+}
+
+Verification verify_script(const Script& script, const VerifyOptions& options) {
+  Verification v;
+  v.operations = script.ops.size();
+  // The model first: a script the real processes could not run (a touch of
+  // an unmapped page would kill one) must not reach the kernel.
+  RunOptions model_options;
+  model_options.layouts = !options.kernel_only && options.snapshots;
+  auto model = run_script(script, model_options);
+  if (!model.ok()) {
+    v.outcome = Verification::Outcome::script_error;
+    v.error = model.error().message;
+    return v;
+  }
+  kernel::Options kernel_options;
+  kernel_options.snapshot = !options.kernel_only && options.snapshots;
+  auto run = kernel::run(script, kernel_options);
+  if (!run.ok()) {
+    v.outcome = Verification::Outcome::kernel_error;
+    v.error = run.error().message;
+    return v;
+  }
+  v.kernel = std::move(*run);
+  if (options.kernel_only) {
+    v.outcome = Verification::Outcome::ran;
+    return v;
+  }
+  v.comparison = compare_runs(script, *model, v.kernel);
+  v.outcome = v.comparison.agree() ? Verification::Outcome::agree : Verification::Outcome::differ;
+  return v;
+}
+
+namespace {
+
+std::string difference_text(const Difference& d) {
+  return fmt::format("{} at line {} ({}): {}", to_string(d.kind), d.line, d.op, d.message);
+}
+
+}  // namespace
+
+std::string summary_line(std::string_view name, std::size_t width, const Verification& v) {
+  std::string out = fmt::format("{:<{}}  ", name, width);
+  switch (v.outcome) {
+    case Verification::Outcome::script_error:
+      return out + "script error: " + v.error;
+    case Verification::Outcome::kernel_error:
+      return out + "kernel error: " + v.error;
+    default:
+      break;
+  }
+  out += fmt::format("{:>4} ops  ", v.operations);
+  if (v.outcome == Verification::Outcome::ran) {
+    int c[4] = {};
+    for (const kernel::OpResult& op : v.kernel.ops) {
+      c[0] += int(op.count(kernel::ObjectKind::anon_vma, true));
+      c[1] += int(op.count(kernel::ObjectKind::anon_vma, false));
+      c[2] += int(op.count(kernel::ObjectKind::anon_vma_chain, true));
+      c[3] += int(op.count(kernel::ObjectKind::anon_vma_chain, false));
+    }
+    return out + fmt::format("anon_vma +{}/-{}  AVC +{}/-{}  live anon_vma {} AVC {}", c[0],
+                             c[1], c[2], c[3], v.kernel.live_anon_vma, v.kernel.live_avc);
+  }
+  const Comparison& c = v.comparison;
+  if (c.agree()) return out + "agree";
+  out += fmt::format("{} op{} differ", c.differences, c.differences == 1 ? "" : "s");
+  for (std::size_t i = 0; i < c.first.size(); ++i)
+    out += (i == 0 ? ": " : "\n    ") + difference_text(c.first[i]);
+  if (!v.note.empty()) out += "\n    note: " + v.note;
+  return out;
+}
+
+nlohmann::json to_json(std::string_view name, const Verification& v) {
+  nlohmann::json j = {{"file", std::string(name)},
+                      {"outcome", std::string(to_string(v.outcome))},
+                      {"operations", v.operations}};
+  switch (v.outcome) {
+    case Verification::Outcome::script_error:
+    case Verification::Outcome::kernel_error:
+      j["error"] = v.error;
+      break;
+    case Verification::Outcome::ran:
+      j["result"] = kernel::to_json(v.kernel);
+      break;
+    case Verification::Outcome::agree:
+    case Verification::Outcome::differ:
+      j["comparison"] = to_json(v.comparison);
+      if (!v.note.empty()) j["note"] = v.note;
+      break;
+  }
+  return j;
+}
+
+}  // namespace rmaplab
