@@ -51,6 +51,7 @@ bool Env::fail_now() {
   ++allocations_;
   if (options_.fail_alloc != 0 && allocations_ == options_.fail_alloc) {
     injected_ = true;
+    cover(Path::alloc_failure_unwound);
     return true;
   }
   return false;
@@ -134,6 +135,25 @@ void Env::free_folio(folio* f) {
   --live_folios_;
   f->~folio();
   folio_pool_.put(f);
+}
+
+std::string_view to_string(Path path) {
+  switch (path) {
+    case Path::prepare_new_root: return "fault allocated a root anon_vma";
+    case Path::prepare_reused_neighbour: return "fault reused a neighbour's anon_vma";
+    case Path::fork_reused_anon_vma: return "fork reused an anon_vma";
+    case Path::fork_new_anon_vma: return "fork allocated an anon_vma";
+    case Path::split: return "split cloned a chain";
+    case Path::merge: return "merge";
+    case Path::merge_dup_anon_vma: return "merge with dup_anon_vma";
+    case Path::mremap_copy_merged: return "mremap copy merged";
+    case Path::cow_reuse: return "COW reuse";
+    case Path::cow_copy: return "COW copy";
+    case Path::unlink_freed_anon_vma: return "unlink freed an anon_vma";
+    case Path::root_freed_by_child: return "child's free freed its root";
+    case Path::alloc_failure_unwound: return "allocation failure unwound";
+  }
+  return "?";
 }
 
 bool Env::is_live(const anon_vma* av, std::uint32_t id) const {

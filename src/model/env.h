@@ -15,6 +15,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -25,6 +26,28 @@
 #include "profile/profile.h"
 
 namespace rmaplab::model {
+
+// Code paths the fuzzer reports coverage of. The model bumps one counter
+// where it takes a path (Env::cover, one line at each site). They live in
+// the Env because it is the model's one seam to the outside: reports read
+// them, nothing in the model does, so they cannot change behaviour.
+enum class Path : std::uint8_t {
+  prepare_new_root,          // __anon_vma_prepare allocated a new root
+  prepare_reused_neighbour,  // __anon_vma_prepare took a neighbour's anon_vma
+  fork_reused_anon_vma,      // anon_vma_fork reused an anon_vma on the chain
+  fork_new_anon_vma,         // anon_vma_fork allocated a child anon_vma
+  split,                     // __split_vma cloned a chain
+  merge,                     // commit_merge joined or adjusted VMAs
+  merge_dup_anon_vma,        // a merge with dup_anon_vma (anon_vma_clone)
+  mremap_copy_merged,        // copy_vma merged the destination into a neighbour
+  cow_reuse,                 // do_wp_page reused the only mapping's folio
+  cow_copy,                  // wp_page_copy
+  unlink_freed_anon_vma,     // unlink_anon_vmas put an anon_vma and freed it
+  root_freed_by_child,       // __put_anon_vma freed a root on its last child's free
+  alloc_failure_unwound,     // an injected allocation failure returned null
+};
+inline constexpr int kPaths = 13;
+std::string_view to_string(Path path);  // "fork reused an anon_vma", ...
 
 // A free-list pool of T-sized slots carved from chunks.
 class SlotPool {
@@ -75,6 +98,10 @@ class Env {
 
   const Profile& profile() const { return *profile_; }
 
+  // Coverage (see Path): the model calls cover() where it takes a path.
+  void cover(Path path) { ++paths_[static_cast<int>(path)]; }
+  const std::array<std::uint64_t, kPaths>& paths() const { return paths_; }
+
   // --- what happened ---
   const std::vector<Event>& events() const { return events_; }
   std::uint64_t allocations() const { return allocations_; }  // anon_vma + AVC, incl. failed
@@ -101,6 +128,7 @@ class Env {
   SlotPool anon_vma_pool_, avc_pool_, vma_pool_, folio_pool_;
   std::vector<Event> events_;
   std::array<SiteCounts, kCallSites> site_counts_{};
+  std::array<std::uint64_t, kPaths> paths_{};
   std::uint64_t allocations_ = 0;
   bool injected_ = false;
   std::uint32_t next_anon_vma_id_ = 1, next_avc_id_ = 1, next_vma_id_ = 1, next_folio_id_ = 1;

@@ -87,8 +87,10 @@ int handle_write_fault(Machine& m, mm_struct& mm, std::uint32_t page) {
     // do_wp_page reuse: nobody else maps it; it now belongs to our anon_vma.
     folio_move_anon_rmap(f, vma);
     f->anon_exclusive = true;
+    m.env().cover(Path::cow_reuse);
     return 0;
   }
+  m.env().cover(Path::cow_copy);
   return map_new_anon_folio(m, mm, vma, page);  // wp_page_copy
 }
 

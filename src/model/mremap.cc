@@ -45,6 +45,7 @@ vm_area_struct* copy_vma(Machine& m, vm_area_struct** vmap, std::uint32_t addr, 
   vmg.anon_vma = vma->anon_vma;
   vmg.copied_from = vma;
   if (vm_area_struct* merged = vma_merge_new_range(m, vmg)) {
+    m.env().cover(Path::mremap_copy_merged);
     // Only an unfaulted source can have merged with its own destination.
     if (vma_start >= merged->vm_start && vma_start < merged->vm_end) *vmap = merged;
     return merged;

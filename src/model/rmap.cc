@@ -60,12 +60,14 @@ int anon_vma_prepare(Env& env, vm_area_struct* vma) {
   anon_vma_chain* avc = env.alloc_avc(CallSite::anon_vma_prepare);
   if (!avc) return -ENOMEM;
   anon_vma* av = find_mergeable_anon_vma(vma);
+  if (av) env.cover(Path::prepare_reused_neighbour);
   if (!av) {
     av = anon_vma_create_root(env, CallSite::anon_vma_prepare);
     if (!av) {
       env.free_avc(avc, CallSite::anon_vma_prepare);
       return -ENOMEM;
     }
+    env.cover(Path::prepare_new_root);
   }
   vma_attach_anon_vma(vma, av);
   anon_vma_chain_link(vma, avc, av);
@@ -92,6 +94,7 @@ int anon_vma_fork(Env& env, vm_area_struct* vma, const vm_area_struct* pvma) {
   if (err) return err;
   if (reuse) {
     vma_attach_anon_vma(vma, reuse);
+    env.cover(Path::fork_reused_anon_vma);
     return 0;
   }
 
@@ -112,6 +115,7 @@ int anon_vma_fork(Env& env, vm_area_struct* vma, const vm_area_struct* pvma) {
   }
   vma_attach_anon_vma(vma, av);
   anon_vma_chain_link(vma, avc, av);
+  env.cover(Path::fork_new_anon_vma);
   return 0;
 }
 
@@ -139,6 +143,7 @@ void unlink_anon_vmas(Env& env, vm_area_struct* vma) {
     next = n->next;
     anon_vma_chain* avc = anon_vma_chain::from_same_vma(n);
     assert(avc->anon_vma->num_children() == 0 && avc->anon_vma->num_active_vmas() == 0);
+    if (avc->anon_vma->refcount() == 1) env.cover(Path::unlink_freed_anon_vma);
     put_anon_vma(env, avc->anon_vma);
     n->del();
     env.free_avc(avc, CallSite::unlink_anon_vmas);

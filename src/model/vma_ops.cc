@@ -59,6 +59,7 @@ int dup_anon_vma(Machine& m, vm_area_struct* dst, const vm_area_struct* src,
                  vm_area_struct** dup) {
   if (src->anon_vma && !dst->anon_vma) {
     if (int err = anon_vma_clone(m.env(), dst, src)) return err;
+    m.env().cover(Path::merge_dup_anon_vma);
     *dup = dst;
   }
   return 0;
@@ -67,6 +68,7 @@ int dup_anon_vma(Machine& m, vm_area_struct* dst, const vm_area_struct* src,
 // commit_merge: apply the ranges the merge decided, then drop the VMAs it
 // removed (middle first, then next), as vma_prepare/vma_complete do.
 void commit_merge(Machine& m, vma_merge_struct& vmg) {
+  m.env().cover(Path::merge);
   mm_struct& mm = *vmg.mm;
   vm_area_struct* vma = vmg.adjust_next_start ? vmg.middle : vmg.target;
   vm_area_struct* adjust = vmg.adjust_middle_start ? vmg.middle
@@ -245,6 +247,7 @@ int split_vma(Machine& m, vm_area_struct* vma, std::uint32_t addr, bool new_belo
     remove_vma(m, n);
     return err;
   }
+  m.env().cover(Path::split);
   anon_vma_interval_tree_pre_update_vma(vma);
   if (new_below) {
     const std::uint32_t old_start = vma->vm_start;
