@@ -227,7 +227,7 @@ TEST_F(VerifyCli, AScriptErrorDoesNotHideTheOthers) {
   EXPECT_TRUE(r.out.find("examples/01-first-fault.rml") != std::string::npos) << r.out;
   EXPECT_TRUE(r.out.find("script error: " + bad.string() + ":2:") != std::string::npos) << r.out;
   EXPECT_TRUE(r.out.find("examples/03-fork.rml") != std::string::npos) << r.out;
-  EXPECT_TRUE(r.out.find("total: 3 scripts, 2 agree, 1 script errors") != std::string::npos)
+  EXPECT_TRUE(r.out.find("total: 3 scripts, 2 agree, 1 script error\n") != std::string::npos)
       << r.out;
 }
 

@@ -130,6 +130,8 @@ ExitCode verify_one(const VerifyCommand& o, report::Reporter& reporter) {
       reporter.comparison(*script, v.comparison, v.kernel);
       break;
   }
+  if (v.outcome == Verification::Outcome::differ)
+    if (const std::string note = large_folio_note(); !note.empty()) reporter.message(note);
   return exit_code(v.outcome);
 }
 
@@ -216,22 +218,27 @@ ExitCode verify_many(const VerifyCommand& o, report::Reporter& reporter) {
                                   {"scripts", std::move(scripts)},
                                   {"total", std::move(total)}}
                        .dump(2));
+    if (n(O::differ))
+      if (const std::string note = large_folio_note(); !note.empty()) reporter.message(note);
     return code;
   }
   std::string total = fmt::format("total: {} script{}", list->size(), list->size() == 1 ? "" : "s");
   const std::pair<O, const char*> parts[] = {{O::agree, "agree"},
                                              {O::ran, "ran"},
                                              {O::differ, "differ"},
-                                             {O::script_error, "script errors"},
-                                             {O::kernel_error, "kernel errors"}};
+                                             {O::script_error, "script error"},
+                                             {O::kernel_error, "kernel error"}};
   for (auto [outcome, what] : parts)
     if (n(outcome) || (outcome == O::agree && !o.kernel_only))
-      total += fmt::format(", {} {}", n(outcome), what);
+      total += fmt::format(", {} {}{}", n(outcome), what,
+                           n(outcome) != 1 && std::string_view(what).ends_with("error") ? "s" : "");
   if (!failing_seeds.empty()) {
     total += "; failing seeds:";
     for (std::uint64_t s : failing_seeds) total += fmt::format(" {}", s);
   }
   reporter.print(total);
+  if (n(O::differ))
+    if (const std::string note = large_folio_note(); !note.empty()) reporter.message(note);
   return code;
 }
 

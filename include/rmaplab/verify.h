@@ -136,6 +136,14 @@ std::vector<Verification> verify_scripts(
     std::span<const Script> scripts, const VerifyOptions& options = {},
     const std::function<void(std::size_t, const Verification&)>& done = {});
 
+// The anonymous large folio sizes this kernel gives a fault unasked
+// (transparent_hugepage's or an mTHP size's "enabled" is "always"), as a
+// note for the user, or "" if there are none. The model has order-0 folios
+// only; a VMA that can hold an aligned folio of such a size may then differ
+// in its pages (never in its anon_vma counts). `root`: the sysfs directory,
+// for tests.
+std::string large_folio_note(const std::string& root = "/sys/kernel/mm/transparent_hugepage");
+
 // One line (no newline) for a run over many scripts, `name` padded to
 // `width`:
 //   examples/03-fork.rml  14 ops  agree

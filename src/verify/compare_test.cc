@@ -5,10 +5,15 @@
 // and that nothing else is reported. No kernel needed.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <utility>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "rmaplab/kernel.h"
@@ -388,6 +393,29 @@ TEST(VerifySummary, Lines) {
   EXPECT_EQ(j["outcome"], "script_error");
   EXPECT_EQ(j["error"], v.error);
   EXPECT_FALSE(j.contains("comparison"));
+}
+
+TEST(VerifySummary, LargeFolioNote) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / fmt::format("rmaplab-thp-{}", ::getpid());
+  auto put = [&](const fs::path& file, const char* text) {
+    fs::create_directories(file.parent_path());
+    std::ofstream(file) << text;
+  };
+  put(root / "enabled", "always [madvise] never\n");
+  put(root / "hugepages-2048kB/enabled", "always [inherit] madvise never\n");
+  put(root / "hugepages-64kB/enabled", "always inherit madvise [never]\n");
+  EXPECT_EQ(large_folio_note(root.string()), "");
+  put(root / "hugepages-64kB/enabled", "[always] inherit madvise never\n");
+  put(root / "hugepages-16kB/enabled", "[always] inherit madvise never\n");
+  EXPECT_TRUE(large_folio_note(root.string()).starts_with("note: this kernel gives anonymous "
+                                                          "faults large folios unasked (16kB, "
+                                                          "64kB: "))
+      << large_folio_note(root.string());
+  put(root / "enabled", "[always] madvise never\n");
+  EXPECT_NE(large_folio_note(root.string()).find("(16kB, 64kB, 2048kB: "), std::string::npos);
+  EXPECT_EQ(large_folio_note((root / "missing").string()), "");
+  fs::remove_all(root);
 }
 
 }  // namespace

@@ -1,5 +1,11 @@
 // verify_script(): one script through the model and the kernel; its summary
 // line and JSON for runs over many scripts.
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -47,6 +53,42 @@ Verification verify_script(const Script& script, const VerifyOptions& options) {
   v.comparison = compare_runs(script, *model, v.kernel);
   v.outcome = v.comparison.agree() ? Verification::Outcome::agree : Verification::Outcome::differ;
   return v;
+}
+
+namespace {
+
+// The word in brackets in a sysfs choice file ("always [madvise] never").
+std::string chosen(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto open = text.find('['), close = text.find(']');
+  if (open == std::string::npos || close == std::string::npos || close < open) return "";
+  return text.substr(open + 1, close - open - 1);
+}
+
+}  // namespace
+
+std::string large_folio_note(const std::string& root) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const std::string top = chosen(fs::path(root) / "enabled");
+  std::vector<std::pair<unsigned long, std::string>> sizes;  // kB, name
+  for (const auto& e : fs::directory_iterator(root, ec)) {
+    const std::string name = e.path().filename().string();  // "hugepages-16kB"
+    if (!name.starts_with("hugepages-") || !name.ends_with("kB")) continue;
+    const std::string mode = chosen(e.path() / "enabled");
+    if (mode == "always" || (mode == "inherit" && top == "always"))
+      sizes.emplace_back(std::strtoul(name.c_str() + 10, nullptr, 10), name.substr(10));
+  }
+  if (sizes.empty()) return "";
+  std::sort(sizes.begin(), sizes.end());
+  std::string list;
+  for (const auto& [kb, name] : sizes) list += (list.empty() ? "" : ", ") + name;
+  return fmt::format(
+      "note: this kernel gives anonymous faults large folios unasked ({}: transparent huge "
+      "pages 'always'); the model has order-0 folios only, so pages of a VMA that can hold an "
+      "aligned folio of such a size may differ (doc/verify.md, Limits)",
+      list);
 }
 
 namespace {
