@@ -13,8 +13,11 @@ std::span<const Subcommand> subcommands() {
        setup_run},
       {"show", "Draw the modelled state after a line as Graphviz DOT (or SVG)", setup_show},
       {"walk", "Show the rmap walk of the folio a process maps at a page", setup_walk},
-      {"verify", "Run a workload script on the running kernel (root) and compare it with the model",
+      {"verify", "Run scripts (files, directories, or --generate N) on the running kernel (root) and compare with the model",
        setup_verify},
+      {"gen", "Write a random valid workload script; the seed reproduces it", setup_gen},
+      {"fuzz", "Run generated scripts with the invariant checker (and the kernel); shrink a failure",
+       setup_fuzz},
       {"help", "Show help for rmaplab or one subcommand", setup_help},
   };
   return kTable;

@@ -51,6 +51,7 @@ constexpr unsigned long SA_SIGINFO = 4, SA_RESTORER = 0x04000000;
 // dup2()s its slot's reply pipe here (fd 1 is free: exec closed stdio).
 constexpr int kFaultReplyFd = 1;
 constexpr long PR_SET_NAME = 15;
+constexpr long PR_SET_THP_DISABLE = 41;
 constexpr uint64_t kPage = 4096;
 
 inline long syscall6(long n, long a, long b, long c, long d, long e, long f) {
@@ -324,6 +325,9 @@ int64_t execute(const Command& cmd, const Config* c, int64_t* value) {
     digits[nd++] = char('0' + v % 10);
   while (nd > 0 && n < 15) name[n++] = digits[--nd];
   syscall3(SYS_prctl, PR_SET_NAME, long(name));
+  // The model has only small folios; keep the kernel to them too, whatever
+  // the machine's THP setting (inherited by forked helpers).
+  syscall6(SYS_prctl, PR_SET_THP_DISABLE, 1, 0, 0, 0, 0);
 
   // Children of a helper are reaped by the kernel (the runner watches them
   // through pidfds and reaps those that were reparented to it).
