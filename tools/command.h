@@ -36,12 +36,20 @@ Runner setup_show(CLI::App& app);
 Runner setup_walk(CLI::App& app);
 Runner setup_verify(CLI::App& app);
 Runner setup_help(CLI::App& app);
+Runner setup_profiles(CLI::App& app);
+Runner setup_diff(CLI::App& app);
 
 // Up to three of `candidates` close to `word` (edit distance), closest first.
 std::vector<std::string> did_you_mean(std::string_view word,
                                       const std::vector<std::string>& candidates);
 // " (did you mean 'run'?)" or "".
 std::string suggestion(std::string_view word, const std::vector<std::string>& candidates);
+
+// The profile called `name` (src/profile), or an error naming the
+// profiles, with a "did you mean" where one is close.
+Result<const model::Profile*> find_profile(std::string_view name);
+// Declares --profile NAME on `app` (the rules the model runs under).
+void add_profile_option(CLI::App& app, std::string& name);
 
 // Applies the operations of `sim`'s script on lines up to and including
 // `line` (0: all of them). An Error is a script error.

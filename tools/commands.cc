@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "command.h"
+#include "profile/profile.h"
 
 namespace rmaplab::cli {
 
@@ -15,6 +16,8 @@ std::span<const Subcommand> subcommands() {
       {"walk", "Show the rmap walk of the folio a process maps at a page", setup_walk},
       {"verify", "Run scripts (files, directories, or --generate N) on the running kernel (root) and compare with the model",
        setup_verify},
+      {"profiles", "List the rule sets (profiles) --profile accepts", setup_profiles},
+      {"diff", "Run a script under two profiles and show what differs per operation", setup_diff},
       {"gen", "Write a random valid workload script; the seed reproduces it", setup_gen},
       {"fuzz", "Run generated scripts with the invariant checker (and the kernel); shrink a failure",
        setup_fuzz},
@@ -66,6 +69,22 @@ std::string suggestion(std::string_view word, const std::vector<std::string>& ca
   for (std::size_t i = 0; i < close.size(); ++i)
     out += fmt::format("{}'{}'", i == 0 ? "" : i + 1 == close.size() ? " or " : ", ", close[i]);
   return out + "?)";
+}
+
+Result<const model::Profile*> find_profile(std::string_view name) {
+  if (const model::Profile* p = model::find_profile(name)) return p;
+  std::vector<std::string> names;
+  for (const model::Profile* p : model::profiles()) names.emplace_back(p->name);
+  std::string all;
+  for (const std::string& n : names) all += (all.empty() ? "" : ", ") + n;
+  return Error{fmt::format("rmaplab: unknown profile '{}'{}; the profiles are {} (rmaplab profiles)",
+                           name, suggestion(name, names), all)};
+}
+
+void add_profile_option(CLI::App& app, std::string& name) {
+  app.add_option("--profile", name,
+                 "The rule set the model runs under (default linux-6.18; see rmaplab profiles)")
+      ->type_name("NAME");
 }
 
 Status advance_to(Simulation& sim, int line) {

@@ -1,4 +1,4 @@
-// rmaplab run SCRIPT [--json] [--check] [--fail-alloc K]
+// rmaplab run SCRIPT [--json] [--check] [--fail-alloc K] [--profile NAME]
 #include <iostream>
 #include <memory>
 
@@ -11,6 +11,7 @@ struct RunCommand {
   bool json = false;
   bool check = false;
   std::uint64_t fail_alloc = 0;
+  std::string profile = "linux-6.18";
 };
 
 ExitCode run_run(const RunCommand& o) {
@@ -21,7 +22,14 @@ ExitCode run_run(const RunCommand& o) {
     reporter.message(script.error().message);
     return ExitCode::usage;
   }
+  auto profile = find_profile(o.profile);
+  if (!profile) {
+    reporter.message(profile.error().message);
+    return ExitCode::usage;
+  }
   RunOptions options;
+  options.profile = *profile;
+  options.metrics = o.json;  // only the JSON shows them
   options.check = o.check;
   options.fail_alloc = o.fail_alloc;
   options.layouts = o.json;  // only the JSON shows them
@@ -45,6 +53,7 @@ Runner setup_run(CLI::App& app) {
                  "Make the K-th anon_vma/AVC allocation fail, as kmem_cache_alloc can")
       ->type_name("K")
       ->check(CLI::PositiveNumber);
+  add_profile_option(app, o->profile);
   return [o] { return run_run(*o); };
 }
 

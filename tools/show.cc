@@ -1,4 +1,4 @@
-// rmaplab show SCRIPT [--at LINE] [--svg FILE]
+// rmaplab show SCRIPT [--at LINE] [--svg FILE] [--profile NAME]
 #include <iostream>
 #include <memory>
 
@@ -10,6 +10,7 @@ struct ShowCommand {
   std::string script;
   int at = 0;       // 0: after the last line
   std::string svg;  // empty: DOT on standard output
+  std::string profile = "linux-6.18";
 };
 
 ExitCode run_show(const ShowCommand& o) {
@@ -19,7 +20,13 @@ ExitCode run_show(const ShowCommand& o) {
     reporter.message(script.error().message);
     return ExitCode::usage;
   }
+  auto profile = find_profile(o.profile);
+  if (!profile) {
+    reporter.message(profile.error().message);
+    return ExitCode::usage;
+  }
   RunOptions options;
+  options.profile = *profile;
   options.layouts = false;
   Simulation sim(*script, options);
   if (auto s = advance_to(sim, o.at); !s) {
@@ -47,6 +54,7 @@ Runner setup_show(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   app.add_option("--svg", o->svg, "Render with Graphviz's dot into this SVG file")
       ->type_name("FILE");
+  add_profile_option(app, o->profile);
   return [o] { return run_show(*o); };
 }
 

@@ -1,4 +1,4 @@
-// rmaplab walk SCRIPT [--at LINE] PROC PAGE [--json]
+// rmaplab walk SCRIPT [--at LINE] PROC PAGE [--json] [--profile NAME]
 #include <iostream>
 #include <memory>
 
@@ -12,6 +12,7 @@ struct WalkCommand {
   std::string process;
   std::uint32_t page = 0;
   bool json = false;
+  std::string profile = "linux-6.18";
 };
 
 ExitCode run_walk(const WalkCommand& o) {
@@ -22,7 +23,13 @@ ExitCode run_walk(const WalkCommand& o) {
     reporter.message(script.error().message);
     return ExitCode::usage;
   }
+  auto profile = find_profile(o.profile);
+  if (!profile) {
+    reporter.message(profile.error().message);
+    return ExitCode::usage;
+  }
   RunOptions options;
+  options.profile = *profile;
   options.layouts = false;
   Simulation sim(*script, options);
   if (auto s = advance_to(sim, o.at); !s) {
@@ -48,6 +55,7 @@ Runner setup_walk(CLI::App& app) {
       ->type_name("LINE")
       ->check(CLI::PositiveNumber);
   app.add_flag("--json", o->json, "Print the walk as JSON");
+  add_profile_option(app, o->profile);
   return [o] { return run_walk(*o); };
 }
 

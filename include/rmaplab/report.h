@@ -81,8 +81,9 @@ std::string violation_sentence(std::string_view file, const Violation& v);
 
 // The workload language's --json document: {"ops": [...], "live": {...}}
 // with, per operation, "op", "events", "call_sites" (sites with any event),
-// "live" and "layout"; at top level "model" and, if the checker found one,
-// "violation".
+// "live", "layout", "locks" (acquisitions per lock) and "metrics"; at top
+// level "model" (the profile the model ran under) and, if the checker found
+// one, "violation".
 nlohmann::json run_json(const RunReport& report);
 
 // --- Graphviz (dot.cc) ---

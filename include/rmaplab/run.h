@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +61,20 @@ struct ProcessRecord {
   std::vector<PageRecord> pages;
 };
 
+// The shape of the anon_vma hierarchy after an operation (RunOptions::metrics):
+// what grows when a lineage forks forever under a rule without reuse.
+struct Metrics {
+  // Live AVCs per live VMA that has an anon_vma (0 if none): the average
+  // anon_vma_chain length, which is what each fork copies and each exit
+  // unlinks under the root lock.
+  double avc_per_vma = 0;
+  // The longest anon_vma_chain of any live VMA.
+  std::uint32_t max_chain = 0;
+  // The longest rmap walk: over every mapped anonymous folio, the most
+  // candidate VMAs the walk of folio->mapping's interval tree visits.
+  std::uint32_t max_walk = 0;
+};
+
 struct OpRecord {
   int line = 0;
   std::string text;                 // the operation, canonical form
@@ -68,6 +83,10 @@ struct OpRecord {
   std::vector<EventRecord> events;
   std::size_t live_anon_vma = 0, live_avc = 0;  // after the operation
   std::vector<ProcessRecord> layout;             // live processes after it
+  // Lock acquisitions during the operation, by lock ("anon_vma_root_write",
+  // "mmap_lock_read", ...: every lock the model counts, see src/model/env.h).
+  std::map<std::string, std::uint64_t> locks;
+  Metrics metrics;                               // after it (RunOptions::metrics)
 };
 
 // An invariant the checker found broken.
@@ -83,10 +102,12 @@ struct RunOptions {
   int stop_after_line = 0;        // stop after the operation on this line (0: run all)
   std::uint64_t fail_alloc = 0;   // inject a failure at this anon_vma/AVC allocation (1-based)
   bool layouts = true;            // record VMA layouts per operation
+  bool metrics = false;           // compute OpRecord::metrics per operation
   const model::Profile* profile = nullptr;  // the rules (src/profile); null: linux-6.18
 };
 
 struct RunReport {
+  std::string profile = "linux-6.18";  // the rules the model ran under
   std::vector<OpRecord> ops;
   std::size_t live_anon_vma = 0, live_avc = 0;
   std::optional<Violation> violation;

@@ -16,21 +16,40 @@ std::uint64_t avc_interval::last(const anon_vma_chain& avc) {
   return avc.vma->vm_pgoff + avc.vma->pages() - 1;
 }
 
+namespace {
+
+// Profile::alloc_takes_root_lock (rfc-v2): the allocator counts the new
+// anon_vma in its parent under the family's root write lock.
+void count_in_parent(Env& env, anon_vma* parent_root, int& num_children) {
+  const bool lock = env.profile().alloc_takes_root_lock;
+  if (lock) env.lock(Lock::anon_vma_root_write, parent_root);
+  ++num_children;
+  if (lock) env.unlock(Lock::anon_vma_root_write, parent_root);
+}
+
+}  // namespace
+
 anon_vma* anon_vma_create_root(Env& env, CallSite site) {
   anon_vma* av = env.alloc_anon_vma(site);
   if (!av) return nullptr;
-  av->num_children_ = 1;  // a root is its own parent: the self link
+  count_in_parent(env, av, av->num_children_);  // a root is its own parent: the self link
   return av;
+}
+
+void anon_vma_make_child(Env& env, anon_vma* av, anon_vma* parent) {
+  assert(av->is_root() && av->refcount_ == 1 && av->num_children_ == 0 &&
+         av->num_active_vmas_ == 0 && av->rb_root.empty() && "adopting a used anon_vma");
+  av->parent_ = parent;
+  av->root_ = parent->root_;
+  // The root's rwsem guards the whole family, so it must outlive this child.
+  ++av->root_->refcount_;
+  count_in_parent(env, av->root_, parent->num_children_);
 }
 
 anon_vma* anon_vma_create_child(Env& env, CallSite site, anon_vma* parent) {
   anon_vma* av = env.alloc_anon_vma(site);
   if (!av) return nullptr;
-  av->parent_ = parent;
-  av->root_ = parent->root_;
-  // The root's rwsem guards the whole family, so it must outlive this child.
-  ++av->root_->refcount_;
-  ++parent->num_children_;
+  anon_vma_make_child(env, av, parent);
   return av;
 }
 

@@ -7,11 +7,15 @@
 //   operation                     refcount        num_children      num_active_vmas
 //   anon_vma_create_root          = 1             = 1 (self link)    = 0
 //   anon_vma_create_child(p)      = 1, root +1    p +1               = 0
+//   anon_vma_make_child(av, p)    root +1         p +1
 //   vma_attach_anon_vma(v, av)                                       av +1
 //   vma_detach_anon_vma(v)                                           av -1
 //   anon_vma_tree_emptied(av)                     parent -1
 //   put_anon_vma(av)              -1 (free at 0; freeing a non-root puts its root)
 //
+// (Env::alloc_anon_vma hands out a bare object, refcount 1 and no counts, its
+// own root: anon_vma_create_* start from it, and a profile whose fork
+// allocates before it knows the parent adopts it with anon_vma_make_child.)
 // Nothing else writes a counter. Every function that links or unlinks an AVC
 // or a VMA goes through these, so a reader can check the accounting here,
 // in one screen, instead of across rmap.c.
@@ -87,6 +91,7 @@ struct anon_vma {
   friend class Env;  // constructs and destroys
   friend anon_vma* anon_vma_create_root(Env&, CallSite site);
   friend anon_vma* anon_vma_create_child(Env&, CallSite site, anon_vma* parent);
+  friend void anon_vma_make_child(Env& env, anon_vma* av, anon_vma* parent);
   friend void vma_attach_anon_vma(vm_area_struct* vma, anon_vma* av);
   friend void vma_detach_anon_vma(vm_area_struct* vma);
   friend void anon_vma_tree_emptied(anon_vma* av);
@@ -103,6 +108,11 @@ anon_vma* anon_vma_create_root(Env& env, CallSite site);
 // (refcount +1 on the root, returned when this object is freed) and counts
 // itself in parent->num_children. Null on injected allocation failure.
 anon_vma* anon_vma_create_child(Env& env, CallSite site, anon_vma* parent);
+
+// A bare anon_vma (fresh from Env::alloc_anon_vma, linked nowhere) joins
+// parent's family as its child: what anon_vma_create_child does after
+// allocating.
+void anon_vma_make_child(Env& env, anon_vma* av, anon_vma* parent);
 
 // vma->anon_vma = av, and av counts one more active VMA.
 void vma_attach_anon_vma(vm_area_struct* vma, anon_vma* av);

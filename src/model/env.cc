@@ -2,6 +2,7 @@
 // allocation-failure injection.
 #include "model/env.h"
 
+#include <algorithm>
 #include <cassert>
 #include <new>
 
@@ -72,6 +73,9 @@ anon_vma* Env::alloc_anon_vma(CallSite site) {
 void Env::free_anon_vma(anon_vma* av, CallSite site) {
   assert(av->refcount_ == 0 && "freeing a pinned anon_vma");
   assert(av->rb_root.empty() && "freeing an anon_vma with linked AVCs");
+  // anon_vma_free: if someone holds the family's rwsem (an optimistic
+  // folio_lock_anon_vma_read), wait for them by taking it once.
+  if (rwsem_is_locked(av->root_)) count_lock(Lock::anon_vma_root_write);
   ++site_counts_[static_cast<int>(site)].anon_vma_free;
   if (options_.record_events)
     events_.push_back({EventType::free, ObjectKind::anon_vma, site, av->id_});
@@ -154,6 +158,38 @@ std::string_view to_string(Path path) {
     case Path::alloc_failure_unwound: return "allocation failure unwound";
   }
   return "?";
+}
+
+std::string_view to_string(Lock lock) {
+  switch (lock) {
+    case Lock::anon_vma_root_write: return "anon_vma_root_write";
+    case Lock::anon_vma_root_read: return "anon_vma_root_read";
+    case Lock::mmap_lock_write: return "mmap_lock_write";
+    case Lock::mmap_lock_read: return "mmap_lock_read";
+    case Lock::page_table_lock: return "page_table_lock";
+    case Lock::pte_lock: return "pte_lock";
+  }
+  return "?";
+}
+
+void Env::lock(Lock lock, const anon_vma* root) {
+  count_lock(lock);
+  if (lock == Lock::anon_vma_root_write || lock == Lock::anon_vma_root_read) {
+    assert(root && root->is_root());
+    assert(!rwsem_is_locked(root) && "the root rwsem is already held: the kernel would deadlock");
+    held_roots_.push_back(root);
+  }
+}
+
+void Env::unlock(Lock lock, const anon_vma* root) {
+  if (lock != Lock::anon_vma_root_write && lock != Lock::anon_vma_root_read) return;
+  auto it = std::find(held_roots_.begin(), held_roots_.end(), root);
+  assert(it != held_roots_.end() && "unlocking a root rwsem that is not held");
+  held_roots_.erase(it);
+}
+
+bool Env::rwsem_is_locked(const anon_vma* root) const {
+  return std::find(held_roots_.begin(), held_roots_.end(), root) != held_roots_.end();
 }
 
 bool Env::is_live(const anon_vma* av, std::uint32_t id) const {

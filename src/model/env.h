@@ -6,7 +6,9 @@
 // keeps the live-object inventory the checker and reports read, and injects
 // allocation failures: with Options::fail_alloc = K, the K-th anon_vma or
 // anon_vma_chain allocation returns null, as kmem_cache_alloc would under
-// memory pressure, and the model's callers unwind as 6.18 does.
+// memory pressure, and the model's callers unwind as 6.18 does. It also
+// counts lock acquisitions (Env::lock, see Lock below) at the points the
+// kernel takes them.
 //
 // Ownership: the Env owns every object it hands out; objects still alive when
 // it is destroyed are released with it. Not thread-safe (nor is the model).
@@ -67,6 +69,40 @@ class SlotPool {
   std::vector<std::unique_ptr<std::byte[]>> chunks_;
 };
 
+// The locks an operation's kernel path takes, counted per acquisition (a
+// downgrade or an unlock is not one). The lock order, outer to inner, and
+// where each is taken (6.18; field guide §10):
+//
+//   mmap_lock                  syscalls: write (exit: read, then write);
+//                              faults run under the per-VMA lock and take it
+//                              for read only in vmf_anon_prepare
+//     anon_vma->root->rwsem    write: __anon_vma_prepare, anon_vma_clone
+//                              (once per chain walk), anon_vma_fork's own
+//                              link, unlink_anon_vmas (once),
+//                              vma_prepare/vma_complete around interval-tree
+//                              key updates, mremap's take_rmap_locks,
+//                              anon_vma_free of a family whose rwsem is held;
+//                              read: the rmap walk
+//       mm->page_table_lock    __anon_vma_prepare, to publish vma->anon_vma
+//       PTE lock               once per page table that a fault, zap, fork
+//                              copy, mprotect or page-table move locks
+//
+// Left out: per-VMA locks (lock_vma_under_rcu, vma_start_write), the folio
+// lock, i_mmap_rwsem (no files here), and the PMD/PUD locks taken to
+// allocate page-table pages (the model keeps no empty page tables).
+enum class Lock : std::uint8_t {
+  anon_vma_root_write,
+  anon_vma_root_read,
+  mmap_lock_write,
+  mmap_lock_read,
+  page_table_lock,
+  pte_lock,
+};
+inline constexpr int kLocks = 6;
+using LockCounts = std::array<std::uint64_t, kLocks>;
+// "anon_vma_root_write", "mmap_lock_read", ...: the names reports use.
+std::string_view to_string(Lock lock);
+
 class Env {
  public:
   struct Options {
@@ -97,6 +133,18 @@ class Env {
   void free_folio(folio* f);
 
   const Profile& profile() const { return *profile_; }
+
+  // --- locks ---
+  // Takes `lock`: one acquisition. For the anon_vma root rwsem, `root` is
+  // the family root; it counts as held until unlock(root), which is what
+  // anon_vma_free's rwsem_is_locked() asks. Taking a held rwsem again is a
+  // model bug (the kernel would deadlock).
+  void lock(Lock lock, const anon_vma* root = nullptr);
+  void unlock(Lock lock, const anon_vma* root = nullptr);
+  bool rwsem_is_locked(const anon_vma* root) const;
+  // `n` acquisitions of a lock the model need not track as held (PTE locks).
+  void count_lock(Lock lock, std::uint64_t n = 1) { locks_[static_cast<int>(lock)] += n; }
+  const LockCounts& lock_counts() const { return locks_; }
 
   // Coverage (see Path): the model calls cover() where it takes a path.
   void cover(Path path) { ++paths_[static_cast<int>(path)]; }
@@ -134,6 +182,8 @@ class Env {
   std::uint32_t next_anon_vma_id_ = 1, next_avc_id_ = 1, next_vma_id_ = 1, next_folio_id_ = 1;
   std::vector<anon_vma*> anon_vmas_;  // live; anon_vma::slot_ is the index
   std::unordered_map<const anon_vma_chain*, std::uint32_t> avc_ids_;
+  LockCounts locks_{};
+  std::vector<const anon_vma*> held_roots_;  // root rwsems held now
   std::size_t live_avcs_ = 0, live_vmas_ = 0, live_folios_ = 0;
 };
 

@@ -42,6 +42,13 @@ int do_madvise(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t pag
                Advice advice) {
   const std::uint32_t end = start + pages;
   vm_area_struct* vma = mm.find_vma(start);
+  // DONTNEED works under the per-VMA lock when the range lies in one VMA
+  // (try_vma_read_lock), else under mmap_lock for read; the advices that
+  // change flags take it for write.
+  if (advice != Advice::dontneed)
+    m.env().count_lock(Lock::mmap_lock_write);
+  else if (!(vma && vma->vm_start <= start && end <= vma->vm_end))
+    m.env().count_lock(Lock::mmap_lock_read);
   vm_area_struct* prev = vma ? mm.vma_prev(vma) : mm.prev_of(start);
   if (vma && start > vma->vm_start) prev = vma;
 

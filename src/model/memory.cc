@@ -15,15 +15,30 @@
 namespace rmaplab::model {
 namespace {
 
+// finish_fault: the PTE lock, to install the page-cache page.
 void map_shmem_page(Machine& m, mm_struct& mm, vm_area_struct* vma, std::uint32_t page) {
+  m.env().count_lock(Lock::pte_lock);
   folio* f = m.shmem_folio(vma->shmem, vma->pgoff_of(page));
   ++f->mapcount;
   mm.ptes.set(page, f);
 }
 
-// A new exclusive anonymous folio for `page`, replacing what the PTE held.
+// vmf_anon_prepare: the fault runs under the per-VMA lock, which is not
+// enough to look at neighbours, so a VMA without an anon_vma takes the
+// mmap_lock for read (mmap_read_trylock) around __anon_vma_prepare.
+int vmf_anon_prepare(Env& env, vm_area_struct* vma) {
+  if (vma->anon_vma) return 0;
+  env.lock(Lock::mmap_lock_read);
+  const int err = anon_vma_prepare(env, vma);
+  env.unlock(Lock::mmap_lock_read);
+  return err;
+}
+
+// A new exclusive anonymous folio for `page`, replacing what the PTE held
+// (do_anonymous_page, wp_page_copy): the PTE lock is taken to install it.
 int map_new_anon_folio(Machine& m, mm_struct& mm, vm_area_struct* vma, std::uint32_t page) {
-  if (int err = anon_vma_prepare(m.env(), vma)) return err;
+  if (int err = vmf_anon_prepare(m.env(), vma)) return err;
+  m.env().count_lock(Lock::pte_lock);
   folio* f = m.env().alloc_folio();
   folio_add_new_anon_rmap(f, vma, page);
   f->mapcount = 1;
@@ -46,10 +61,16 @@ void shmem_fault_around(Machine& m, mm_struct& mm, vm_area_struct* vma, std::uin
       std::max(pte_off / kFaultAroundPages * kFaultAroundPages, pte_off - std::min(pte_off, vma_off));
   const std::uint32_t to =
       std::min({from + kFaultAroundPages, kPtrsPerPte, pte_off + (vma->pages() - vma_off)});
+  // filemap_map_pages takes the PTE lock once it finds a page in the cache.
+  bool locked = false;
   for (std::uint32_t i = from; i < to; ++i) {
     const std::uint32_t p = page - pte_off + i;
-    if (mm.ptes.get(p).present()) continue;
-    if (folio* f = m.shmem_find(vma->shmem, vma->pgoff_of(p))) {
+    folio* f = m.shmem_find(vma->shmem, vma->pgoff_of(p));
+    if (f && !locked) {
+      m.env().count_lock(Lock::pte_lock);
+      locked = true;
+    }
+    if (f && !mm.ptes.get(p).present()) {
       ++f->mapcount;
       mm.ptes.set(p, f);
     }
@@ -68,7 +89,8 @@ int handle_read_fault(Machine& m, mm_struct& mm, std::uint32_t page) {
     return 0;
   }
   // A read of never-written private memory maps the shared zero page: no
-  // folio, no anon_vma.
+  // folio, no anon_vma; the PTE lock to install it.
+  m.env().count_lock(Lock::pte_lock);
   mm.ptes.set(page, zero_page());
   return 0;
 }
@@ -81,8 +103,11 @@ int handle_write_fault(Machine& m, mm_struct& mm, std::uint32_t page) {
     if (!f) map_shmem_page(m, mm, vma, page);
     return 0;
   }
-  if (!f || is_zero_page(f)) return map_new_anon_folio(m, mm, vma, page);
-  if (f->anon_exclusive) return 0;  // ours alone already: write in place
+  if (!f) return map_new_anon_folio(m, mm, vma, page);  // do_anonymous_page
+  if (f->anon_exclusive) return 0;  // ours alone already, and writable: no fault
+  // A write-protected PTE: handle_pte_fault takes the PTE lock for do_wp_page.
+  m.env().count_lock(Lock::pte_lock);
+  if (is_zero_page(f)) return map_new_anon_folio(m, mm, vma, page);  // wp_page_copy
   if (f->mapcount == 1) {
     // do_wp_page reuse: nobody else maps it; it now belongs to our anon_vma.
     folio_move_anon_rmap(f, vma);

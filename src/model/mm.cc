@@ -30,6 +30,13 @@ void PageTable::clear(std::uint32_t page) {
   if (--it->second->present == 0) tables_.erase(it);
 }
 
+std::uint32_t PageTable::tables_in(std::uint32_t start, std::uint32_t end) const {
+  if (start >= end || tables_.empty()) return 0;
+  std::uint32_t n = 0;
+  for (std::uint32_t t = start / kEntries; t <= (end - 1) / kEntries; ++t) n += tables_.count(t);
+  return n;
+}
+
 vm_area_struct* mm_struct::vma_lookup(std::uint32_t page) const {
   vm_area_struct* v = prev_of(page + 1);
   return v && v->vm_end > page ? v : nullptr;

@@ -28,6 +28,9 @@ class PageTable {
   void set(std::uint32_t page, folio* f);
   void clear(std::uint32_t page);
   bool empty() const { return tables_.empty(); }
+  // How many page tables (512-page blocks holding a present entry) [start,
+  // end) overlaps: the PTE locks a walk of the range takes.
+  std::uint32_t tables_in(std::uint32_t start, std::uint32_t end) const;
   // Visits present entries in [start, end) in address order: f(page, folio*).
   // f must not change the page table.
   template <class F>

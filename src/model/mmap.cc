@@ -21,6 +21,7 @@ std::uint32_t prot_to_vm_flags(Prot prot) {
 int do_mmap(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t pages, Prot prot,
             bool shared) {
   const std::uint32_t end = start + pages;
+  m.env().count_lock(Lock::mmap_lock_write);  // vm_mmap_pgoff
   std::uint32_t vm_flags = prot_to_vm_flags(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
   if (shared) vm_flags |= VM_SHARED | VM_MAYSHARE;
   // Private anonymous pgoff is the virtual page number; shmem starts at 0.
@@ -62,6 +63,9 @@ int do_mmap(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t pages,
 }
 
 int do_munmap(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t pages) {
+  // __vm_munmap: write, downgraded to read for the zap and unlink (not a
+  // second acquisition).
+  m.env().count_lock(Lock::mmap_lock_write);
   return do_vmi_munmap(m, mm, start, start + pages);
 }
 

@@ -27,6 +27,8 @@ int mprotect_fixup(Machine& m, vm_area_struct* vma, vm_area_struct** pprev, std:
   if (!vma) return err;
   *pprev = vma;
   vma->vm_flags = newflags;
+  // change_protection: change_pte_range locks each page table of the range.
+  m.env().count_lock(Lock::pte_lock, vma->vm_mm->ptes.tables_in(start, end));
   return 0;
 }
 
@@ -35,6 +37,7 @@ int mprotect_fixup(Machine& m, vm_area_struct* vma, vm_area_struct** pprev, std:
 int do_mprotect(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t pages,
                 Prot prot) {
   const std::uint32_t end = start + pages;
+  m.env().count_lock(Lock::mmap_lock_write);
   vm_area_struct* vma = mm.find_vma(start);
   if (!vma || vma->vm_start > start) return -ENOMEM;  // unmapped start: nothing done
   vm_area_struct* prev = start > vma->vm_start ? vma : mm.vma_prev(vma);

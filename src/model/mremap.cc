@@ -25,8 +25,11 @@ struct vma_remap_struct {
 // copy_vma: the destination VMA of a move, merged into a neighbour when it
 // lines up. A faulted source keeps its linear pgoff (its folios' indexes
 // depend on it); an unfaulted one takes the destination's, to merge there.
+// *need_rmap_locks: the page-table move must hold the rmap locks, because
+// the destination is an existing VMA an rmap walk could visit before the
+// source (it merged at a pgoff not above the source's).
 vm_area_struct* copy_vma(Machine& m, vm_area_struct** vmap, std::uint32_t addr, std::uint32_t len,
-                         std::uint64_t pgoff) {
+                         std::uint64_t pgoff, bool* need_rmap_locks) {
   vm_area_struct* vma = *vmap;
   mm_struct& mm = *vma->vm_mm;
   const std::uint32_t vma_start = vma->vm_start;
@@ -48,8 +51,10 @@ vm_area_struct* copy_vma(Machine& m, vm_area_struct** vmap, std::uint32_t addr, 
     m.env().cover(Path::mremap_copy_merged);
     // Only an unfaulted source can have merged with its own destination.
     if (vma_start >= merged->vm_start && vma_start < merged->vm_end) *vmap = merged;
+    *need_rmap_locks = merged->vm_pgoff <= (*vmap)->vm_pgoff;
     return merged;
   }
+  *need_rmap_locks = false;
   vm_area_struct* n = vm_area_dup(m, vma);
   n->vm_start = addr;
   n->vm_end = addr + len;
@@ -62,8 +67,28 @@ vm_area_struct* copy_vma(Machine& m, vm_area_struct** vmap, std::uint32_t addr, 
   return n;
 }
 
-void move_page_tables(mm_struct& mm, std::uint32_t old_addr, std::uint32_t new_addr,
-                      std::uint32_t len) {
+// move_page_tables: extent by extent (each within one page table at both
+// ends), where the source has a page table. A whole aligned table moves at
+// the PMD level; otherwise move_ptes locks the source's table and the
+// destination's (nested, if another one). With need_rmap_locks each extent
+// holds the anon_vma root lock too (take_rmap_locks).
+void move_page_tables(Env& env, mm_struct& mm, const vm_area_struct* vma, bool need_rmap_locks,
+                      std::uint32_t old_addr, std::uint32_t new_addr, std::uint32_t len) {
+  constexpr std::uint32_t kTable = PageTable::kEntries;
+  for (std::uint32_t done = 0; done < len;) {
+    const std::uint32_t o = old_addr + done, n = new_addr + done;
+    const std::uint32_t extent =
+        std::min({kTable - o % kTable, kTable - n % kTable, len - done});
+    if (mm.ptes.tables_in(o, o + extent)) {
+      if (need_rmap_locks && vma->anon_vma) {
+        anon_vma_lock_write(env, vma->anon_vma);
+        anon_vma_unlock_write(env, vma->anon_vma);
+      }
+      if (extent != kTable)
+        env.count_lock(Lock::pte_lock, o / kTable == n / kTable ? 1 : 2);
+    }
+    done += extent;
+  }
   mm.ptes.take_range(old_addr, old_addr + len, [&](std::uint32_t page, folio* f) {
     mm.ptes.set(new_addr + (page - old_addr), f);
   });
@@ -72,9 +97,11 @@ void move_page_tables(mm_struct& mm, std::uint32_t old_addr, std::uint32_t new_a
 int move_vma(Machine& m, mm_struct& mm, vma_remap_struct& vrm) {
   vm_area_struct* vma = vrm.vma;
   const std::uint64_t new_pgoff = vma->pgoff_of(vrm.addr);
-  vm_area_struct* new_vma = copy_vma(m, &vma, vrm.new_addr, vrm.new_len, new_pgoff);
+  bool need_rmap_locks = false;
+  vm_area_struct* new_vma =
+      copy_vma(m, &vma, vrm.new_addr, vrm.new_len, new_pgoff, &need_rmap_locks);
   if (!new_vma) return -ENOMEM;
-  move_page_tables(mm, vrm.addr, vrm.new_addr, vrm.old_len);
+  move_page_tables(m.env(), mm, vma, need_rmap_locks, vrm.addr, vrm.new_addr, vrm.old_len);
   // The source range goes (splitting off what stays of its VMA).
   do_vmi_munmap(m, mm, vrm.addr, vrm.addr + vrm.old_len);
   return 0;
@@ -201,6 +228,7 @@ int do_mremap(Machine& m, mm_struct& mm, std::uint32_t addr, std::uint32_t old_p
   // must not overlap the source.
   if (new_pages == 0) return -EINVAL;
   if (vrm.fixed && ranges_overlap(addr, old_pages, new_addr, new_pages)) return -EINVAL;
+  m.env().count_lock(Lock::mmap_lock_write);  // the checks above come before it
   if (vrm.fixed && old_pages == new_pages) return remap_move(m, mm, vrm);
   vrm.vma = mm.vma_lookup(addr);
   if (int err = check_prep_vma(vrm)) return err;

@@ -25,21 +25,75 @@ anon_vma* reusable_anon_vma(const vm_area_struct& old, const vm_area_struct& a,
   return nullptr;
 }
 
-// Copies src's chain onto dst, root first, so dst's list ends in src's order.
-// Calls on_link(av) after each link. On allocation failure unlinks what was
-// linked and returns -ENOMEM.
-template <class OnLink>
-int clone_chain(Env& env, vm_area_struct* dst, const vm_area_struct* src, OnLink&& on_link) {
-  for (const list_head* n = src->anon_vma_chain.prev; n != &src->anon_vma_chain; n = n->prev) {
-    anon_vma* av = anon_vma_chain::from_same_vma(n)->anon_vma;
-    anon_vma_chain* avc = env.alloc_avc(CallSite::anon_vma_clone);
-    if (!avc) {
-      unlink_anon_vmas(env, dst);
-      return -ENOMEM;
-    }
-    anon_vma_chain_link(dst, avc, av);
-    on_link(av);
+// lock_anon_vma_root: a chain walk takes its family's root write lock once
+// (every anon_vma on one chain has the same root) and keeps it.
+const anon_vma* lock_anon_vma_root(Env& env, const anon_vma* root, const anon_vma* av) {
+  const anon_vma* new_root = av->root();
+  if (new_root != root) {
+    if (root) env.unlock(Lock::anon_vma_root_write, root);
+    root = new_root;
+    env.lock(Lock::anon_vma_root_write, root);
   }
+  return root;
+}
+
+void unlock_anon_vma_root(Env& env, const anon_vma* root) {
+  if (root) env.unlock(Lock::anon_vma_root_write, root);
+}
+
+// The body of anon_vma_clone: links dst into every anon_vma on src's chain,
+// root first, so dst's list ends in src's order; then dst's active anon_vma
+// becomes src's (split, merge, mremap) or, for fork, the first one on the
+// way the profile lets it reuse, if any. All under the root lock, taken
+// once. On allocation failure nothing is left linked: -ENOMEM.
+int clone_chain(Env& env, vm_area_struct* dst, const vm_area_struct* src, bool fork) {
+  const Profile& profile = env.profile();
+  anon_vma* active = nullptr;
+  auto consider = [&](anon_vma* av) {
+    if (fork && !active && profile.fork_may_reuse(*av, src->anon_vma)) active = av;
+  };
+  const anon_vma* root = nullptr;
+  const list_head& chain = src->anon_vma_chain;
+  if (profile.clone_allocates_unlocked) {
+    // Every AVC first, on dst's list only; a failure frees them, no tree
+    // has seen one yet. Then one lock to put them in the trees.
+    for (const list_head* n = chain.prev; n != &chain; n = n->prev) {
+      anon_vma_chain* avc = env.alloc_avc(CallSite::anon_vma_clone);
+      if (!avc) {
+        while (!dst->anon_vma_chain.empty()) {
+          list_head* first = dst->anon_vma_chain.next;
+          first->del();
+          env.free_avc(anon_vma_chain::from_same_vma(first), CallSite::anon_vma_clone);
+        }
+        return -ENOMEM;
+      }
+      avc->vma = dst;
+      avc->anon_vma = anon_vma_chain::from_same_vma(n)->anon_vma;
+      dst->anon_vma_chain.add(&avc->same_vma);
+    }
+    for (list_head* n = dst->anon_vma_chain.prev; n != &dst->anon_vma_chain; n = n->prev) {
+      anon_vma_chain* avc = anon_vma_chain::from_same_vma(n);
+      root = lock_anon_vma_root(env, root, avc->anon_vma);
+      avc->anon_vma->rb_root.insert(*avc);
+      consider(avc->anon_vma);
+    }
+  } else {
+    for (const list_head* n = chain.prev; n != &chain; n = n->prev) {
+      anon_vma* av = anon_vma_chain::from_same_vma(n)->anon_vma;
+      anon_vma_chain* avc = env.alloc_avc(CallSite::anon_vma_clone);
+      if (!avc) {
+        unlock_anon_vma_root(env, root);
+        unlink_anon_vmas(env, dst);
+        return -ENOMEM;
+      }
+      root = lock_anon_vma_root(env, root, av);
+      anon_vma_chain_link(dst, avc, av);
+      consider(av);
+    }
+  }
+  if (!fork) active = src->anon_vma;
+  if (active) vma_attach_anon_vma(dst, active);
+  unlock_anon_vma_root(env, root);
   return 0;
 }
 
@@ -52,6 +106,14 @@ anon_vma* find_mergeable_anon_vma(const vm_area_struct* vma) {
   if (const vm_area_struct* prev = mm.vma_prev(vma))
     return reusable_anon_vma(*prev, *prev, *vma);
   return nullptr;
+}
+
+void anon_vma_lock_write(Env& env, const anon_vma* av) {
+  env.lock(Lock::anon_vma_root_write, av->root());
+}
+
+void anon_vma_unlock_write(Env& env, const anon_vma* av) {
+  env.unlock(Lock::anon_vma_root_write, av->root());
 }
 
 int anon_vma_prepare(Env& env, vm_area_struct* vma) {
@@ -69,64 +131,102 @@ int anon_vma_prepare(Env& env, vm_area_struct* vma) {
     }
     env.cover(Path::prepare_new_root);
   }
+  anon_vma_lock_write(env, av);
+  env.lock(Lock::page_table_lock);  // against threads faulting the same VMA
   vma_attach_anon_vma(vma, av);
   anon_vma_chain_link(vma, avc, av);
+  env.unlock(Lock::page_table_lock);
+  anon_vma_unlock_write(env, av);
   return 0;
 }
 
 int anon_vma_clone(Env& env, vm_area_struct* dst, const vm_area_struct* src) {
   assert(dst->anon_vma_chain.empty() && !dst->anon_vma);
-  if (int err = clone_chain(env, dst, src, [](anon_vma*) {})) return err;
-  if (src->anon_vma) vma_attach_anon_vma(dst, src->anon_vma);
-  return 0;
+  return clone_chain(env, dst, src, /*fork=*/false);
 }
 
 int anon_vma_fork(Env& env, vm_area_struct* vma, const vm_area_struct* pvma) {
   assert(vma->anon_vma_chain.empty() && !vma->anon_vma);
   if (!pvma->anon_vma) return 0;  // unfaulted: the child faults on its own
 
+  // The child's own anon_vma and AVC: 6.18 allocates them (anon_vma first)
+  // only when the clone reused nothing; profiles move them (fork_alloc).
+  using Order = Profile::ForkAlloc;
+  const Order order = env.profile().fork_alloc;
+  const CallSite site = CallSite::anon_vma_fork;
+  anon_vma* av = nullptr;
+  anon_vma_chain* avc = nullptr;
+  if (order == Order::before_clone) {
+    av = env.alloc_anon_vma(site);  // bare: adopted below, or put if unused
+    if (!av) return -ENOMEM;
+    avc = env.alloc_avc(site);
+    if (!avc) {
+      put_anon_vma(env, av);
+      return -ENOMEM;
+    }
+  }
+
   // The walk goes root first, so the candidate nearest the root wins.
-  anon_vma* reuse = nullptr;
-  const auto may_reuse = env.profile().fork_may_reuse;
-  int err = clone_chain(env, vma, pvma, [&](anon_vma* av) {
-    if (!reuse && may_reuse(*av, pvma->anon_vma)) reuse = av;
-  });
-  if (err) return err;
-  if (reuse) {
-    vma_attach_anon_vma(vma, reuse);
-    env.cover(Path::fork_reused_anon_vma);
-    return 0;
+  const int err = clone_chain(env, vma, pvma, /*fork=*/true);
+  if (err || vma->anon_vma) {
+    if (av) {
+      put_anon_vma(env, av);
+      env.free_avc(avc, site);
+    }
+    if (!err) env.cover(Path::fork_reused_anon_vma);
+    return err;
   }
 
   // No anon_vma to reuse: a new child of the parent VMA's, with its own AVC.
   // The kernel allocates the anon_vma before the AVC; the trace shows it.
-  anon_vma* av = anon_vma_create_child(env, CallSite::anon_vma_fork, pvma->anon_vma);
-  if (!av) {
-    unlink_anon_vmas(env, vma);
-    return -ENOMEM;
-  }
-  anon_vma_chain* avc = env.alloc_avc(CallSite::anon_vma_fork);
-  if (!avc) {
-    // The new child never got an AVC: drop it as if its tree had emptied.
-    anon_vma_tree_emptied(av);
-    put_anon_vma(env, av);
-    unlink_anon_vmas(env, vma);
-    return -ENOMEM;
+  if (order == Order::before_clone) {
+    anon_vma_make_child(env, av, pvma->anon_vma);
+  } else if (order == Order::anon_vma_first) {
+    av = anon_vma_create_child(env, site, pvma->anon_vma);
+    if (!av) {
+      unlink_anon_vmas(env, vma);
+      return -ENOMEM;
+    }
+    avc = env.alloc_avc(site);
+    if (!avc) {
+      // The new child never got an AVC: drop it as if its tree had emptied.
+      anon_vma_tree_emptied(av);
+      put_anon_vma(env, av);
+      unlink_anon_vmas(env, vma);
+      return -ENOMEM;
+    }
+  } else {
+    avc = env.alloc_avc(site);
+    if (!avc) {
+      unlink_anon_vmas(env, vma);
+      return -ENOMEM;
+    }
+    av = anon_vma_create_child(env, site, pvma->anon_vma);
+    if (!av) {
+      env.free_avc(avc, site);
+      unlink_anon_vmas(env, vma);
+      return -ENOMEM;
+    }
   }
   vma_attach_anon_vma(vma, av);
+  anon_vma_lock_write(env, av);
   anon_vma_chain_link(vma, avc, av);
+  anon_vma_unlock_write(env, av);
   env.cover(Path::fork_new_anon_vma);
   return 0;
 }
 
 void unlink_anon_vmas(Env& env, vm_area_struct* vma) {
   list_head& chain = vma->anon_vma_chain;
-  // Pass 1, newest first: unlink from the trees. An AVC whose anon_vma is
-  // left with an empty tree stays on the list, for pass 2 to put.
+  // Pass 1, newest first, under the root lock: unlink from the trees. An
+  // AVC whose anon_vma is left with an empty tree stays on the list, for
+  // pass 2 to put.
+  const anon_vma* root = nullptr;
   for (list_head *n = chain.next, *next; n != &chain; n = next) {
     next = n->next;
     anon_vma_chain* avc = anon_vma_chain::from_same_vma(n);
     anon_vma* av = avc->anon_vma;
+    root = lock_anon_vma_root(env, root, av);
     av->rb_root.erase(*avc);
     if (av->rb_root.empty()) {
       anon_vma_tree_emptied(av);
@@ -136,9 +236,11 @@ void unlink_anon_vmas(Env& env, vm_area_struct* vma) {
     env.free_avc(avc, CallSite::unlink_anon_vmas);
   }
   if (vma->anon_vma) vma_detach_anon_vma(vma);
+  unlock_anon_vma_root(env, root);
 
-  // Pass 2: children come before parents on the list (I5), so each put
-  // happens after the puts of everything below it.
+  // Pass 2, unlocked (__put_anon_vma may need the lock): children come
+  // before parents on the list (I5), so each put happens after the puts of
+  // everything below it.
   for (list_head *n = chain.next, *next; n != &chain; n = next) {
     next = n->next;
     anon_vma_chain* avc = anon_vma_chain::from_same_vma(n);

@@ -18,6 +18,11 @@
 
 namespace rmaplab::model {
 
+// anon_vma_lock_write / anon_vma_unlock_write: the family root's rwsem, the
+// only one ever taken (counted by the Env).
+void anon_vma_lock_write(Env& env, const anon_vma* av);
+void anon_vma_unlock_write(Env& env, const anon_vma* av);
+
 // __anon_vma_prepare: give an unfaulted VMA its active anon_vma, reusing a
 // compatible neighbour's (find_mergeable_anon_vma) or creating a new root.
 int anon_vma_prepare(Env& env, vm_area_struct* vma);
@@ -33,7 +38,8 @@ int anon_vma_clone(Env& env, vm_area_struct* dst, const vm_area_struct* src);
 
 // anon_vma_fork: the child VMA `vma` of parent VMA `pvma` at fork. Clones the
 // chain; reuses an ancestor nobody uses any more if the profile's rule allows
-// (Profile::fork_may_reuse), or else creates a child anon_vma of pvma's.
+// (Profile::fork_may_reuse), or else creates a child anon_vma of pvma's
+// (when it allocates that one and its AVC: Profile::fork_alloc).
 int anon_vma_fork(Env& env, vm_area_struct* vma, const vm_area_struct* pvma);
 
 // unlink_anon_vmas: drop all of vma's links (two passes: unlink, then put

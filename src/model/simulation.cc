@@ -1,13 +1,16 @@
 // Simulation: a script applied to the model, operation by operation, with
 // what each operation did recorded the way `rmaplab verify` records the
 // kernel (see include/rmaplab/run.h).
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
 #include "check/check.h"
 #include "model/machine.h"
+#include "model/rmap.h"
 #include "rmaplab/run.h"
 
 namespace rmaplab {
@@ -53,6 +56,31 @@ std::vector<ProcessRecord> layout_of(const model::Machine& m, const Script& scri
   return out;
 }
 
+// See Metrics (run.h). A folio whose anon_vma was freed (a use-after-free
+// only a broken rule set produces) has no walk to measure.
+Metrics metrics_of(const model::Machine& m) {
+  Metrics out;
+  std::size_t faulted = 0, avcs = 0;
+  std::unordered_set<const model::folio*> walked;
+  for (const auto& mm : m.processes()) {
+    if (!mm) continue;
+    mm->for_each_vma([&](const model::vm_area_struct& v) {
+      const auto chain = static_cast<std::uint32_t>(v.anon_vma_chain.size());
+      out.max_chain = std::max(out.max_chain, chain);
+      if (v.anon_vma) ++faulted;
+      avcs += chain;
+      mm->ptes.for_each_present(v.vm_start, v.vm_end, [&](std::uint32_t, const model::folio* f) {
+        if (model::is_zero_page(f) || !f->is_anon() || !walked.insert(f).second) return;
+        if (!m.env().is_live(f->mapping, f->mapping_id)) return;
+        const auto walk = static_cast<std::uint32_t>(model::rmap_walk(*f).size());
+        out.max_walk = std::max(out.max_walk, walk);
+      });
+    });
+  }
+  out.avc_per_vma = faulted ? static_cast<double>(avcs) / static_cast<double>(faulted) : 0;
+  return out;
+}
+
 }  // namespace
 
 Simulation::Simulation(const Script& script, RunOptions options)
@@ -75,6 +103,7 @@ const model::Machine& Simulation::machine() const { return *machine_; }
 Result<OpRecord> Simulation::step() {
   const Op& op = script_.ops[next_++];
   const std::size_t first_event = env_->events().size();
+  const model::LockCounts locks_before = env_->lock_counts();
   const model::OpResult r = machine_->apply(op);
   if (r.fault) {
     const bool write = op.verb == Verb::write;
@@ -101,6 +130,10 @@ Result<OpRecord> Simulation::step() {
   rec.live_anon_vma = env_->live_anon_vmas();
   rec.live_avc = env_->live_avcs();
   if (options_.layouts) rec.layout = layout_of(*machine_, script_);
+  for (int i = 0; i < model::kLocks; ++i)
+    rec.locks[std::string(model::to_string(static_cast<model::Lock>(i)))] =
+        env_->lock_counts()[i] - locks_before[i];
+  if (options_.metrics) rec.metrics = metrics_of(*machine_);
   return rec;
 }
 
@@ -119,6 +152,7 @@ std::optional<Violation> Simulation::check() const {
 Result<RunReport> run_script(const Script& script, const RunOptions& options) {
   Simulation sim(script, options);
   RunReport report;
+  report.profile = sim.machine().env().profile().name;
   while (!sim.done()) {
     auto rec = sim.step();
     if (!rec) return rec.error();

@@ -78,6 +78,10 @@ void commit_merge(Machine& m, vma_merge_struct& vmg) {
   vm_area_struct* remove2 = vmg.remove_next ? vmg.next : nullptr;
   if (!remove) std::swap(remove, remove2);
 
+  // vma_prepare: the tree keys change under the root lock of vma's anon_vma
+  // (or adjust's); vma_complete drops it before the removed VMAs go.
+  const anon_vma* locked = vma->anon_vma ? vma->anon_vma : adjust ? adjust->anon_vma : nullptr;
+  if (locked) anon_vma_lock_write(m.env(), locked);
   anon_vma_interval_tree_pre_update_vma(vma);
   if (adjust) anon_vma_interval_tree_pre_update_vma(adjust);
 
@@ -108,6 +112,7 @@ void commit_merge(Machine& m, vma_merge_struct& vmg) {
 
   anon_vma_interval_tree_post_update_vma(vma);
   if (adjust) anon_vma_interval_tree_post_update_vma(adjust);
+  if (locked) anon_vma_unlock_write(m.env(), locked);
 
   for (vm_area_struct* gone : {remove, remove2}) {
     if (!gone) continue;
@@ -248,6 +253,8 @@ int split_vma(Machine& m, vm_area_struct* vma, std::uint32_t addr, bool new_belo
     return err;
   }
   m.env().cover(Path::split);
+  // vma_prepare / vma_complete around the key change.
+  if (vma->anon_vma) anon_vma_lock_write(m.env(), vma->anon_vma);
   anon_vma_interval_tree_pre_update_vma(vma);
   if (new_below) {
     const std::uint32_t old_start = vma->vm_start;
@@ -259,6 +266,7 @@ int split_vma(Machine& m, vm_area_struct* vma, std::uint32_t addr, bool new_belo
   }
   vma->vm_mm->insert(n);
   anon_vma_interval_tree_post_update_vma(vma);
+  if (vma->anon_vma) anon_vma_unlock_write(m.env(), vma->anon_vma);
   return 0;
 }
 
@@ -359,6 +367,7 @@ int do_vmi_munmap(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t 
 }
 
 void zap_page_range(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t end) {
+  m.env().count_lock(Lock::pte_lock, mm.ptes.tables_in(start, end));  // zap_pte_range
   mm.ptes.take_range(start, end, [&](std::uint32_t, folio* f) { m.put_folio(f); });
 }
 

@@ -1,4 +1,5 @@
-// linux-6.18: the rules of this machine's kernel (field guide §3.2).
+// linux-6.18: the rules of this machine's kernel (field guide §3.2). Every
+// hook keeps its default (profile.h); only the reuse rule is spelled out.
 #include "model/anon_vma.h"
 #include "profile/profile.h"
 
@@ -15,10 +16,11 @@ bool reuse_unused_with_one_child(const anon_vma& av, const anon_vma*) {
 
 const Profile& linux_6_18() {
   static const Profile p{
-      "linux-6.18",
-      "this machine's kernel: fork reuses an anon_vma with no active VMA and at most one child",
-      "6.0 and later (6.18.8+ merge rules)",
-      reuse_unused_with_one_child,
+      .name = "linux-6.18",
+      .description =
+          "this machine's kernel: fork reuses an anon_vma with no active VMA and at most one child",
+      .kernels = "6.0 and later (merge rules of 6.18.8+)",
+      .fork_may_reuse = reuse_unused_with_one_child,
   };
   return p;
 }

@@ -2,11 +2,22 @@
 // versions and proposals, as a seam the model consults.
 //
 // A Profile states only what differs from Linux 6.18; the engine (rmap.cc,
-// vma_ops.cc, ...) is shared. Today the seam is the fork reuse rule; each new
-// rule a profile needs is added here as one named hook, not as a flag
-// threaded through the engine.
+// anon_vma.cc, ...) is shared and reads these hooks at the few points where
+// the rule sets part ways. Each hook's default is 6.18's behaviour, so a
+// profile file names only its differences. One profile per file, listed by
+// the table in profiles.cc:
+//
+//   linux_6_18.cc     the default: this machine's kernel
+//   rfc_v2.cc         the seed RFC (2025) applied to 6.18
+//   cleanup_2026.cc   the January 2026 "clean up anon_vma implementation" series
+//   degree.cc         3.19 - 5.19: one `degree` counter
+//   no_reuse.cc       2.6.34 - 3.18: fork never reuses
+//
+// Adding a rule a profile needs means adding one named hook here, with its
+// 6.18 default, not a flag threaded through the engine.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -17,16 +28,39 @@ struct anon_vma;
 struct Profile {
   std::string_view name;         // "linux-6.18"
   std::string_view description;  // one line
-  std::string_view kernels;      // the kernel versions it describes, or "proposal"
+  std::string_view kernels;      // the kernel versions it describes, or the proposal's date
 
   // anon_vma_fork walks the parent VMA's chain from the root; the first
   // anon_vma this accepts becomes the child's (instead of a new one).
   // `parent_active` is the parent VMA's own anon_vma.
-  bool (*fork_may_reuse)(const anon_vma& av, const anon_vma* parent_active);
+  bool (*fork_may_reuse)(const anon_vma& av, const anon_vma* parent_active) = nullptr;
+
+  // When anon_vma_fork allocates the child's own anon_vma and its AVC.
+  enum class ForkAlloc : std::uint8_t {
+    anon_vma_first,  // after the clone, only if nothing was reused: anon_vma, then AVC (6.18)
+    avc_first,       // after the clone, only if nothing was reused: AVC, then anon_vma
+    before_clone,    // both before the clone; a reuse or a failed clone releases them
+  };
+  ForkAlloc fork_alloc = ForkAlloc::anon_vma_first;
+
+  // The anon_vma allocator counts the new object in its parent's
+  // num_children itself, under the family's root write lock (one more
+  // lock/unlock per allocated anon_vma). 6.18 counts it in the caller, under
+  // a lock the caller takes anyway (or none, for a new root).
+  bool alloc_takes_root_lock = false;
+
+  // anon_vma_clone allocates every AVC before taking the root lock, and
+  // unwinds a failed allocation by freeing the unlinked AVCs. 6.18
+  // allocates each under the lock and unwinds with unlink_anon_vmas.
+  bool clone_allocates_unlocked = false;
 };
 
-// Linux 6.18, this machine's kernel: the default.
+// The profiles (one file each). linux_6_18() is the default.
 const Profile& linux_6_18();
+const Profile& rfc_v2();
+const Profile& cleanup_2026();
+const Profile& degree();
+const Profile& no_reuse();
 
 // Every profile `--profile` accepts, in the order `rmaplab profiles` lists them.
 const std::vector<const Profile*>& profiles();

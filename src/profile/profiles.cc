@@ -1,4 +1,6 @@
-// The table of profiles: name, description, rules.
+// The table of profiles: every rule set `--profile` accepts, in the order
+// `rmaplab profiles` lists them (name, description and kernels live in each
+// profile's own file).
 #include <algorithm>
 
 #include "profile/profile.h"
@@ -6,7 +8,9 @@
 namespace rmaplab::model {
 
 const std::vector<const Profile*>& profiles() {
-  static const std::vector<const Profile*> all = {&linux_6_18()};
+  static const std::vector<const Profile*> all = {
+      &linux_6_18(), &rfc_v2(), &cleanup_2026(), &degree(), &no_reuse(),
+  };
   return all;
 }
 

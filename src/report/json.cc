@@ -1,6 +1,7 @@
 // The --json form of a run (shared/docs/workload-language.md): the
 // language's fields plus what the model knows (events with call sites and
-// ids, per-site totals, live counts and the VMA layout after each operation).
+// ids, per-site totals, live counts and the VMA layout after each operation,
+// the locks it took and the hierarchy's metrics after it).
 // Per-site totals have the kernel runner's shape (kernel::to_json), so model
 // and kernel documents compare field for field.
 #include "rmaplab/report.h"
@@ -58,11 +59,15 @@ nlohmann::json run_json(const RunReport& report) {
     o["call_sites"] = std::move(sites);
     o["live"] = {{"anon_vma", op.live_anon_vma}, {"avc", op.live_avc}};
     o["layout"] = layout_json(op.layout);
+    o["locks"] = op.locks;
+    o["metrics"] = {{"avc_per_vma", op.metrics.avc_per_vma},
+                    {"max_chain", op.metrics.max_chain},
+                    {"max_walk", op.metrics.max_walk}};
     ops.push_back(std::move(o));
   }
   json doc = {{"ops", std::move(ops)},
               {"live", {{"anon_vma", report.live_anon_vma}, {"avc", report.live_avc}}},
-              {"model", kModelName}};
+              {"model", report.profile}};
   if (report.violation) {
     const Violation& v = *report.violation;
     doc["violation"] = {{"rule", v.rule}, {"message", v.message}, {"line", v.line}, {"op", v.op}};

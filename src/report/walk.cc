@@ -80,6 +80,11 @@ Result<Walk> walk_page(const Simulation& sim, std::string_view process, std::uin
         process, page, when, f->shmem, f->index)};
   if (!f->mapping)
     return Error{fmt::format("folio #{} at page {} of {} has no anon_vma", f->id, page, process)};
+  if (!m.env().is_live(f->mapping, f->mapping_id))
+    return Error{fmt::format(
+        "folio #{} at page {} of {} {} names anon_vma #{}, which has been freed: the kernel's "
+        "rmap walk would lock and read freed memory (a use-after-free)",
+        f->id, page, process, when, f->mapping_id)};
 
   w.folio = f->id;
   w.index = f->index;

@@ -1,0 +1,234 @@
+// Rule sets side by side (rmaplab/diff.h): two Simulations in lockstep.
+#include "rmaplab/diff.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "model/machine.h"
+#include "model/mm.h"
+#include "profile/profile.h"
+#include "rmaplab/run.h"
+
+namespace rmaplab {
+
+std::string_view to_string(ProfileDiffKind kind) {
+  switch (kind) {
+    case ProfileDiffKind::result: return "result";
+    case ProfileDiffKind::event_counts: return "event counts";
+    case ProfileDiffKind::event_order: return "event order";
+    case ProfileDiffKind::locks: return "locks";
+    case ProfileDiffKind::objects: return "objects";
+  }
+  return "?";
+}
+
+bool is_semantic(ProfileDiffKind kind) {
+  return kind != ProfileDiffKind::event_order && kind != ProfileDiffKind::locks;
+}
+
+bool ProfileComparison::differs_in(ProfileDiffKind kind) const {
+  return std::any_of(first.begin(), first.end(),
+                     [&](const ProfileDifference& d) { return d.kind == kind; });
+}
+
+bool ProfileComparison::semantic() const {
+  return std::any_of(first.begin(), first.end(),
+                     [](const ProfileDifference& d) { return is_semantic(d.kind); });
+}
+
+namespace {
+
+std::string event_string(const EventRecord& e) {
+  return fmt::format("{}{} {}", e.alloc ? '+' : '-', e.anon_vma ? "anon_vma" : "avc", e.site);
+}
+
+// "+avc anon_vma_clone x3, +anon_vma anon_vma_fork" (or "none").
+std::string compact(const std::vector<std::string>& events) {
+  if (events.empty()) return "none";
+  std::string out;
+  for (std::size_t i = 0; i < events.size();) {
+    std::size_t j = i;
+    while (j < events.size() && events[j] == events[i]) ++j;
+    out += fmt::format("{}{}{}", out.empty() ? "" : ", ", events[i],
+                       j - i > 1 ? fmt::format(" x{}", j - i) : "");
+    i = j;
+  }
+  return out;
+}
+
+// The state after an operation, one line per object, objects named by
+// first appearance (diff.h).
+std::vector<std::string> objects_of(const model::Machine& m, const Script& script) {
+  std::unordered_map<const model::anon_vma*, std::size_t> av_names;
+  std::vector<const model::anon_vma*> avs;
+  auto av_name = [&](const model::anon_vma* av) {
+    auto [it, fresh] = av_names.emplace(av, av_names.size() + 1);
+    if (fresh) avs.push_back(av);
+    return fmt::format("a{}", it->second);
+  };
+  std::unordered_map<const model::folio*, std::size_t> folio_names;
+  std::vector<std::string> out;
+  for (const auto& mm : m.processes()) {
+    if (!mm) continue;
+    const std::string& proc = script.procs[mm->slot];
+    mm->for_each_vma([&](const model::vm_area_struct& v) {
+      std::string chain;
+      v.for_each_avc([&](const model::anon_vma_chain& avc) {
+        chain += (chain.empty() ? "" : ",") + av_name(avc.anon_vma);
+      });
+      out.push_back(fmt::format("{} [{}-{}) {} pgoff={} anon_vma={} chain=[{}]", proc, v.vm_start,
+                                v.vm_end, v.maps_prot(), v.vm_pgoff,
+                                v.anon_vma ? av_name(v.anon_vma) : "-", chain));
+      mm->ptes.for_each_present(v.vm_start, v.vm_end, [&](std::uint32_t page, const model::folio* f) {
+        if (model::is_zero_page(f)) {
+          out.push_back(fmt::format("{} page {}: zero page", proc, page));
+          return;
+        }
+        auto [it, fresh] = folio_names.emplace(f, folio_names.size() + 1);
+        std::string mapping = "shmem";
+        if (f->is_anon())
+          mapping = m.env().is_live(f->mapping, f->mapping_id) ? av_name(f->mapping)
+                                                                : "a freed anon_vma";
+        out.push_back(fmt::format("{} page {}: f{} anon_vma={} index={} mapcount={}{}", proc, page,
+                                  it->second, mapping, f->index, f->mapcount,
+                                  f->anon_exclusive ? " exclusive" : ""));
+      });
+    });
+  }
+  for (std::size_t i = 0; i < avs.size(); ++i) {  // parents and roots may add names
+    const model::anon_vma* av = avs[i];
+    const std::string name = av_name(av);
+    out.push_back(fmt::format("{} parent={} root={} refcount={} num_children={} "
+                              "num_active_vmas={}",
+                              name, av_name(av->parent()), av_name(av->root()), av->refcount(),
+                              av->num_children(), av->num_active_vmas()));
+  }
+  out.push_back(fmt::format("live: {} anon_vma, {} avc, {} vma, {} folio", m.env().live_anon_vmas(),
+                            m.env().live_avcs(), m.env().live_vmas(), m.env().live_folios()));
+  return out;
+}
+
+std::string locks_change(const std::map<std::string, std::uint64_t>& a,
+                         const std::map<std::string, std::uint64_t>& b) {
+  std::string out;
+  for (const auto& [lock, n] : a) {
+    const std::uint64_t m = b.count(lock) ? b.at(lock) : 0;
+    if (n != m) out += fmt::format("{}{} {} -> {}", out.empty() ? "" : ", ", lock, n, m);
+  }
+  return out;
+}
+
+std::vector<std::string> sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+struct Side {
+  Side(const Script& script, const model::Profile& p) : sim(script, options(p)) {}
+  static RunOptions options(const model::Profile& p) {
+    RunOptions o;
+    o.layouts = false;
+    o.profile = &p;
+    return o;
+  }
+  Simulation sim;
+};
+
+}  // namespace
+
+Result<ProfileComparison> compare_profiles(const Script& script, const model::Profile& a,
+                                           const model::Profile& b) {
+  ProfileComparison c;
+  c.file = script.file;
+  c.a = a.name;
+  c.b = b.name;
+  Side sa(script, a), sb(script, b);
+  auto note = [&](ProfileOpDiff& o, ProfileDiffKind kind, std::string message) {
+    o.differs.push_back(kind);
+    const bool seen = std::any_of(c.first.begin(), c.first.end(),
+                                  [&](const ProfileDifference& d) { return d.kind == kind; });
+    if (!seen) c.first.push_back({kind, o.line, o.op, message});
+    if (c.differences == 0 && o.differs.size() == 1) c.divergence = {kind, o.line, o.op, message};
+  };
+  while (!sa.sim.done()) {
+    const Op& op = script.ops[sa.sim.next_op()];
+    ProfileOpDiff o;
+    o.line = op.line;
+    o.op = format_op(script, op);
+    o.verb = op.verb;
+    auto ra = sa.sim.step();
+    auto rb = sb.sim.step();
+    if (!ra && !rb && ra.error().message == rb.error().message) return ra.error();
+    o.result_a = ra ? ra->result : "script error: " + ra.error().message;
+    o.result_b = rb ? rb->result : "script error: " + rb.error().message;
+    if (ra && rb) {
+      for (const EventRecord& e : ra->events) o.events_a.push_back(event_string(e));
+      for (const EventRecord& e : rb->events) o.events_b.push_back(event_string(e));
+      o.locks_a = ra->locks;
+      o.locks_b = rb->locks;
+    }
+    if (o.result_a != o.result_b)
+      note(o, ProfileDiffKind::result, fmt::format("result: {} under {}, {} under {}", o.result_a,
+                                                   c.a, o.result_b, c.b));
+    if (ra && rb) {
+      if (sorted(o.events_a) != sorted(o.events_b))
+        note(o, ProfileDiffKind::event_counts,
+             fmt::format("events: {} under {}; {} under {}", compact(o.events_a), c.a,
+                         compact(o.events_b), c.b));
+      else if (o.events_a != o.events_b)
+        note(o, ProfileDiffKind::event_order,
+             fmt::format("event order: {} under {}; {} under {}", compact(o.events_a), c.a,
+                         compact(o.events_b), c.b));
+      if (o.locks_a != o.locks_b)
+        note(o, ProfileDiffKind::locks, fmt::format("locks ({} -> {}): {}", c.a, c.b,
+                                                    locks_change(o.locks_a, o.locks_b)));
+      const auto objects_a = objects_of(sa.sim.machine(), script);
+      const auto objects_b = objects_of(sb.sim.machine(), script);
+      if (objects_a != objects_b) {
+        std::size_t i = 0;
+        while (i < objects_a.size() && i < objects_b.size() && objects_a[i] == objects_b[i]) ++i;
+        o.objects_a = i < objects_a.size() ? objects_a[i] : "(nothing more)";
+        o.objects_b = i < objects_b.size() ? objects_b[i] : "(nothing more)";
+        note(o, ProfileDiffKind::objects,
+             fmt::format("objects after it: '{}' under {}, '{}' under {}", o.objects_a, c.a,
+                         o.objects_b, c.b));
+      }
+    }
+    if (!o.differs.empty()) ++c.differences;
+    const bool stop = !ra || !rb;
+    c.ops.push_back(std::move(o));
+    if (stop) break;
+  }
+  std::stable_sort(c.first.begin(), c.first.end(), [](const auto& x, const auto& y) {
+    return static_cast<int>(x.kind) < static_cast<int>(y.kind);
+  });
+  return c;
+}
+
+void ProfileDiffTotals::add(const ProfileComparison& c) {
+  if (a.empty()) {
+    a = c.a;
+    b = c.b;
+  }
+  ++scripts;
+  for (std::size_t k = 0; k < kProfileDiffKinds.size(); ++k)
+    if (c.differs_in(kProfileDiffKinds[k])) ++scripts_differing[k];
+  if (c.semantic()) semantic_scripts.push_back(c.file);
+  for (const ProfileOpDiff& o : c.ops) {
+    ++operations;
+    PerVerb& v = per_verb[std::string(to_string(o.verb))];
+    ++v.ops;
+    for (ProfileDiffKind kind : o.differs) {
+      ++ops_differing[static_cast<std::size_t>(kind)];
+      ++v.differing[static_cast<std::size_t>(kind)];
+    }
+    for (const auto& [lock, n] : o.locks_a) v.locks_a[lock] += n;
+    for (const auto& [lock, n] : o.locks_b) v.locks_b[lock] += n;
+    for (const std::string& e : o.events_a) (e.find("anon_vma ") == 1 ? v.anon_vma_events_a : v.avc_events_a)++;
+    for (const std::string& e : o.events_b) (e.find("anon_vma ") == 1 ? v.anon_vma_events_b : v.avc_events_b)++;
+  }
+}
+
+}  // namespace rmaplab

@@ -1,0 +1,547 @@
+// Tests of the rule sets: each profile's distinguishing behaviour, and the
+// lock accounting of linux-6.18, per operation type.
+//
+// Expected values come from the rules, not from the model's output: the
+// 6.18 source paths (field guide §3, §5, §6, §10), the RFC's diff
+// (shared/docs/seed-rfc-v2.txt), the 2026 series (§12.2) and the old reuse
+// rules (§12.3). Each test says which rule gives its numbers.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "model/env.h"
+#include "model/machine.h"
+#include "profile/profile.h"
+#include "rmaplab/run.h"
+#include "rmaplab/script.h"
+
+namespace rmaplab::model {
+namespace {
+
+Script parse(const std::string& text) {
+  auto s = parse_script(text, "test.rml");
+  EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
+  return s.ok() ? *s : Script{};
+}
+
+RunReport run(const std::string& text, const Profile& p, std::uint64_t fail_alloc = 0) {
+  const Script script = parse(text);
+  RunOptions o;
+  o.profile = &p;
+  o.check = true;
+  o.fail_alloc = fail_alloc;
+  auto r = run_script(script, o);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+  if (!r.ok()) return {};
+  EXPECT_FALSE(r->violation) << r->violation->rule << ": " << r->violation->message;
+  return *r;
+}
+
+const OpRecord& last(const RunReport& r) { return r.ops.back(); }
+
+// (anon_vma alloc, free, AVC alloc, free): the field guide's notation.
+std::vector<int> counts(const OpRecord& op) {
+  return {op.anon_vma_alloc, op.anon_vma_free, op.avc_alloc, op.avc_free};
+}
+
+// "+anon_vma anon_vma_fork", in order.
+std::vector<std::string> events(const OpRecord& op) {
+  std::vector<std::string> out;
+  for (const EventRecord& e : op.events)
+    out.push_back(std::string(e.alloc ? "+" : "-") + (e.anon_vma ? "anon_vma " : "avc ") + e.site);
+  return out;
+}
+
+// The locks an operation took, without the zeros.
+std::map<std::string, std::uint64_t> locks(const OpRecord& op) {
+  std::map<std::string, std::uint64_t> out;
+  for (const auto& [lock, n] : op.locks)
+    if (n) out[lock] = n;
+  return out;
+}
+
+using Locks = std::map<std::string, std::uint64_t>;
+
+// Every anon_vma's counters, keyed by id, after running `text` under `p`.
+std::map<std::uint32_t, std::vector<int>> counters(const std::string& text, const Profile& p) {
+  const Script script = parse(text);
+  RunOptions o;
+  o.profile = &p;
+  Simulation sim(script, o);
+  while (!sim.done()) EXPECT_TRUE(sim.step().ok());
+  std::map<std::uint32_t, std::vector<int>> out;
+  for (const anon_vma* av : sim.machine().env().anon_vmas())
+    out[av->id()] = {av->refcount(), av->num_children(), av->num_active_vmas(),
+                     static_cast<int>(av->parent()->id()), static_cast<int>(av->root()->id())};
+  return out;
+}
+
+// A VMA of 8 pages written in full: one root R, chain [R].
+constexpr const char* kFaulted = "spawn P\nP mmap 0 8\nP write 0 8\n";
+
+// --- the table ---
+
+TEST(Profiles, TableListsEveryProfileOnceWithDefaultFirst) {
+  std::vector<std::string> names;
+  for (const Profile* p : profiles()) {
+    names.emplace_back(p->name);
+    EXPECT_FALSE(p->description.empty()) << p->name;
+    EXPECT_FALSE(p->kernels.empty()) << p->name;
+    EXPECT_NE(p->fork_may_reuse, nullptr) << p->name;
+    EXPECT_EQ(find_profile(p->name), p);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"linux-6.18", "rfc-v2", "cleanup-2026", "degree",
+                                             "no-reuse"}));
+  EXPECT_EQ(profiles().front(), &linux_6_18());
+  EXPECT_EQ(find_profile("linux-6.19"), nullptr);
+}
+
+TEST(Profiles, EachStatesOnlyItsDifferences) {
+  const Profile& base = linux_6_18();
+  auto hooks = [&](const Profile& p) {
+    std::set<std::string> h;
+    if (p.fork_may_reuse != base.fork_may_reuse) h.insert("fork_may_reuse");
+    if (p.fork_alloc != base.fork_alloc) h.insert("fork_alloc");
+    if (p.alloc_takes_root_lock != base.alloc_takes_root_lock) h.insert("alloc_takes_root_lock");
+    if (p.clone_allocates_unlocked != base.clone_allocates_unlocked)
+      h.insert("clone_allocates_unlocked");
+    return h;
+  };
+  EXPECT_EQ(hooks(rfc_v2()), (std::set<std::string>{"fork_alloc", "alloc_takes_root_lock"}));
+  EXPECT_EQ(hooks(cleanup_2026()),
+            (std::set<std::string>{"fork_alloc", "clone_allocates_unlocked"}));
+  EXPECT_EQ(hooks(degree()), (std::set<std::string>{"fork_may_reuse"}));
+  EXPECT_EQ(hooks(no_reuse()), (std::set<std::string>{"fork_may_reuse"}));
+}
+
+// --- linux-6.18: lock acquisitions per operation type (field guide §10,
+// the 6.18 paths named in each comment) ---
+
+TEST(Locks618, FirstWriteFault) {
+  // vmf_anon_prepare: mmap_read_trylock; __anon_vma_prepare: root write +
+  // page_table_lock; do_anonymous_page: the PTE lock.
+  const auto r = run("spawn P\nP mmap 0 8\nP write 3\n", linux_6_18());
+  EXPECT_EQ(locks(last(r)), (Locks{{"anon_vma_root_write", 1},
+                                   {"mmap_lock_read", 1},
+                                   {"page_table_lock", 1},
+                                   {"pte_lock", 1}}));
+}
+
+TEST(Locks618, FaultsWithAnAnonVma) {
+  // A VMA with an anon_vma: vmf_anon_prepare returns at once, only the PTE
+  // lock of do_anonymous_page.
+  auto r = run("spawn P\nP mmap 0 8\nP write 0\nP write 5\n", linux_6_18());
+  EXPECT_EQ(locks(last(r)), (Locks{{"pte_lock", 1}}));
+  // A writable exclusive page: no fault at all.
+  r = run("spawn P\nP mmap 0 8\nP write 0\nP write 0\n", linux_6_18());
+  EXPECT_EQ(locks(last(r)), Locks{});
+  // A read of an untouched page maps the zero page: the PTE lock.
+  r = run("spawn P\nP mmap 0 8\nP read 2\n", linux_6_18());
+  EXPECT_EQ(locks(last(r)), (Locks{{"pte_lock", 1}}));
+  // COW copy: handle_pte_fault's PTE lock, then wp_page_copy's.
+  r = run(std::string(kFaulted) + "P fork C\nC write 1\n", linux_6_18());
+  EXPECT_EQ(locks(last(r)), (Locks{{"pte_lock", 2}}));
+  // COW reuse (the sharer exited): one PTE lock, nothing else.
+  r = run(std::string(kFaulted) + "P fork C\nP exit\nC write 1\n", linux_6_18());
+  EXPECT_EQ(locks(last(r)), (Locks{{"pte_lock", 1}}));
+}
+
+TEST(Locks618, ForkAndExit) {
+  // dup_mmap: both mmap_locks for write; anon_vma_fork: the clone's one
+  // lock_anon_vma_root and the own link's anon_vma_lock_write;
+  // copy_pte_range: both page tables' PTE locks.
+  auto r = run(std::string(kFaulted) + "P fork C\n", linux_6_18());
+  EXPECT_EQ(counts(last(r)), (std::vector<int>{1, 0, 2, 0}));
+  EXPECT_EQ(locks(last(r)),
+            (Locks{{"anon_vma_root_write", 2}, {"mmap_lock_write", 2}, {"pte_lock", 2}}));
+  // An unfaulted VMA: nothing to clone or copy.
+  r = run("spawn P\nP mmap 0 8\nP fork C\n", linux_6_18());
+  EXPECT_EQ(locks(last(r)), (Locks{{"mmap_lock_write", 2}}));
+  // exit_mmap: mmap_lock read for the zap (one PTE lock), write for
+  // free_pgtables; unlink_anon_vmas locks the root once.
+  r = run(std::string(kFaulted) + "P fork C\nC exit\n", linux_6_18());
+  EXPECT_EQ(locks(last(r)), (Locks{{"anon_vma_root_write", 1},
+                                   {"mmap_lock_read", 1},
+                                   {"mmap_lock_write", 1},
+                                   {"pte_lock", 1}}));
+}
+
+TEST(Locks618, ForkThatReusesTakesTheRootOnce) {
+  // P -> C -> D, C exits: C's anon_vma Y has no VMA and one child, so D's
+  // fork reuses it: only the clone's lock (no own link).
+  const auto r = run(std::string(kFaulted) +
+                         "P fork C\nC fork D\nC exit\nD fork E\n",
+                     linux_6_18());
+  EXPECT_EQ(counts(last(r)), (std::vector<int>{0, 0, 3, 0}));
+  EXPECT_EQ(locks(last(r)),
+            (Locks{{"anon_vma_root_write", 1}, {"mmap_lock_write", 2}, {"pte_lock", 2}}));
+}
+
+TEST(Locks618, SplitMergeAndUnmap) {
+  // mprotect of the middle: two __split_vma, each an anon_vma_clone (root
+  // lock) and a vma_prepare (root lock); change_protection: one page table.
+  auto r = run(std::string(kFaulted) + "P mprotect 2 2 r\n", linux_6_18());
+  EXPECT_EQ(counts(last(r)), (std::vector<int>{0, 0, 2, 0}));
+  EXPECT_EQ(locks(last(r)),
+            (Locks{{"anon_vma_root_write", 4}, {"mmap_lock_write", 1}, {"pte_lock", 1}}));
+  // Back: one merge of three, commit_merge's vma_prepare (1), then
+  // unlink_anon_vmas of the two removed VMAs (1 each).
+  r = run(std::string(kFaulted) + "P mprotect 2 2 r\nP mprotect 2 2 rw\n", linux_6_18());
+  EXPECT_EQ(counts(last(r)), (std::vector<int>{0, 0, 0, 2}));
+  EXPECT_EQ(locks(last(r)),
+            (Locks{{"anon_vma_root_write", 3}, {"mmap_lock_write", 1}, {"pte_lock", 1}}));
+  // munmap of the whole VMA: the zap's PTE lock, unlink's root lock.
+  r = run(std::string(kFaulted) + "P munmap 0 8\n", linux_6_18());
+  EXPECT_EQ(locks(last(r)),
+            (Locks{{"anon_vma_root_write", 1}, {"mmap_lock_write", 1}, {"pte_lock", 1}}));
+}
+
+TEST(Locks618, MadviseDontneedUsesTheVmaLockWithinOneVma) {
+  // try_vma_read_lock: one VMA covers the range, no mmap_lock; zap: one
+  // PTE lock.
+  auto r = run(std::string(kFaulted) + "P madvise 2 2 dontneed\n", linux_6_18());
+  EXPECT_EQ(locks(last(r)), (Locks{{"pte_lock", 1}}));
+  // Two VMAs: mmap_lock for read; each VMA's zap locks the one table.
+  r = run(std::string(kFaulted) + "P mprotect 4 4 r\nP madvise 2 4 dontneed\n", linux_6_18());
+  EXPECT_EQ(locks(last(r)), (Locks{{"mmap_lock_read", 1}, {"pte_lock", 2}}));
+  // A flag change takes mmap_lock for write.
+  r = run(std::string(kFaulted) + "P madvise 0 8 dontfork\n", linux_6_18());
+  EXPECT_EQ(locks(last(r)), (Locks{{"mmap_lock_write", 1}}));
+}
+
+TEST(Locks618, MremapMove) {
+  // Moving a whole faulted VMA to empty space: copy_vma clones (root lock,
+  // no rmap locks for a new VMA), move_ptes locks both tables (pages 0-7 and
+  // 1024-1031 are in different tables), the source's unlink takes the root.
+  auto r = run(std::string(kFaulted) + "P mremap 0 8 1024 8\n", linux_6_18());
+  EXPECT_EQ(counts(last(r)), (std::vector<int>{0, 0, 1, 1}));
+  EXPECT_EQ(locks(last(r)),
+            (Locks{{"anon_vma_root_write", 2}, {"mmap_lock_write", 1}, {"pte_lock", 2}}));
+  // Refused before the lock (check_mremap_params): nothing.
+  r = run(std::string(kFaulted) + "P mremap 0 8 4 8\n", linux_6_18());
+  EXPECT_EQ(last(r).result, "EINVAL");
+  EXPECT_EQ(locks(last(r)), Locks{});
+}
+
+// --- rfc-v2: where the counters change, and the locks that costs ---
+
+TEST(RfcV2, AllocatorTakesTheRootLockForANewRoot) {
+  // __anon_vma_alloc(NULL) locks the new root to count its self link, then
+  // __anon_vma_prepare locks it again to publish it: 2 where 6.18 takes 1.
+  const auto r = run("spawn P\nP mmap 0 8\nP write 3\n", rfc_v2());
+  EXPECT_EQ(counts(last(r)), (std::vector<int>{1, 0, 1, 0}));
+  EXPECT_EQ(locks(last(r))["anon_vma_root_write"], 2u);
+  EXPECT_EQ(events(last(r)), (std::vector<std::string>{"+avc __anon_vma_prepare",
+                                                       "+anon_vma __anon_vma_prepare"}));
+}
+
+TEST(RfcV2, NeighbourReuseAllocatesNothingSoLocksAsBefore) {
+  // find_mergeable_anon_vma finds the neighbour: no allocator call.
+  const std::string s = "spawn P\nP mmap 0 8\nP mprotect 4 4 rwx\nP write 0\nP write 4\n";
+  EXPECT_EQ(locks(last(run(s, rfc_v2()))), locks(last(run(s, linux_6_18()))));
+  EXPECT_EQ(counts(last(run(s, rfc_v2()))), (std::vector<int>{0, 0, 1, 0}));
+}
+
+TEST(RfcV2, ForkAllocatesItsAvcFirstAndLocksInTheAllocator) {
+  // The RFC's anon_vma_fork: avc = anon_vma_chain_alloc(); then
+  // __anon_vma_alloc(pvma->anon_vma), which locks the root to raise the
+  // parent's num_children; then the link under the lock as before.
+  const std::string s = std::string(kFaulted) + "P fork C\n";
+  const auto base = run(s, linux_6_18());
+  const auto rfc = run(s, rfc_v2());
+  EXPECT_EQ(events(last(base)), (std::vector<std::string>{"+avc anon_vma_clone",
+                                                          "+anon_vma anon_vma_fork",
+                                                          "+avc anon_vma_fork"}));
+  EXPECT_EQ(events(last(rfc)), (std::vector<std::string>{"+avc anon_vma_clone",
+                                                         "+avc anon_vma_fork",
+                                                         "+anon_vma anon_vma_fork"}));
+  EXPECT_EQ(counts(last(rfc)), counts(last(base)));
+  EXPECT_EQ(locks(last(base))["anon_vma_root_write"], 2u);
+  EXPECT_EQ(locks(last(rfc))["anon_vma_root_write"], 3u);
+  Locks others = locks(last(rfc));
+  others.erase("anon_vma_root_write");
+  Locks base_others = locks(last(base));
+  base_others.erase("anon_vma_root_write");
+  EXPECT_EQ(others, base_others);
+}
+
+TEST(RfcV2, ReusingForkIsUnchanged) {
+  const std::string s = std::string(kFaulted) + "P fork C\nC fork D\nC exit\nD fork E\n";
+  const auto base = run(s, linux_6_18());
+  const auto rfc = run(s, rfc_v2());
+  EXPECT_EQ(events(last(rfc)), events(last(base)));
+  EXPECT_EQ(locks(last(rfc)), locks(last(base)));
+}
+
+TEST(RfcV2, CountersEndTheSame) {
+  // The RFC moves where num_children and num_active_vmas change, not what
+  // they become: every anon_vma's counters, parent and root agree.
+  for (const std::string& s :
+       {std::string(kFaulted) + "P fork C\nC fork D\nC exit\nD fork E\nP mprotect 2 2 r\n",
+        std::string(kFaulted) + "P mprotect 4 4 rwx\nP fork C\nC write 0 8\nP exit\nC munmap 2 2\n"})
+    EXPECT_EQ(counters(s, rfc_v2()), counters(s, linux_6_18())) << s;
+}
+
+TEST(RfcV2, FailedForkAllocationsUnwindCleanly) {
+  // Fork of a k=1 VMA allocates 3 objects (allocations 3, 4, 5 here): the
+  // clone's AVC, then (6.18) anon_vma and AVC, (rfc-v2) AVC and anon_vma.
+  // Failing the 4th: 6.18's anon_vma or the RFC's AVC; the 5th: the other.
+  // Either way the fork is ENOMEM and nothing is left behind.
+  const std::string s = std::string(kFaulted) + "P fork C\n";
+  for (std::uint64_t k : {4, 5}) {
+    for (const Profile* p : {&linux_6_18(), &rfc_v2()}) {
+      const auto r = run(s, *p, k);
+      EXPECT_EQ(last(r).result, "ENOMEM") << p->name << " K=" << k;
+      EXPECT_EQ(last(r).live_anon_vma, 1u) << p->name << " K=" << k;
+      EXPECT_EQ(last(r).live_avc, 1u) << p->name << " K=" << k;
+    }
+  }
+  // K=4: 6.18 never allocated the AVC; the RFC frees the clone's AVC and
+  // its own (allocated, then the anon_vma failed).
+  EXPECT_EQ(events(last(run(s, linux_6_18(), 4))),
+            (std::vector<std::string>{"+avc anon_vma_clone", "-avc unlink_anon_vmas"}));
+  EXPECT_EQ(events(last(run(s, rfc_v2(), 4))),
+            (std::vector<std::string>{"+avc anon_vma_clone", "-avc unlink_anon_vmas"}));
+  EXPECT_EQ(events(last(run(s, rfc_v2(), 5))),
+            (std::vector<std::string>{"+avc anon_vma_clone", "+avc anon_vma_fork",
+                                      "-avc anon_vma_fork", "-avc unlink_anon_vmas"}));
+}
+
+// --- cleanup-2026 ---
+
+TEST(Cleanup2026, ReusingForkAllocatesAndReleasesItsOwnPair) {
+  // anon_vma_fork allocates anon_vma and AVC before anon_vma_clone; the
+  // clone reuses Y (no VMA, one child), so both are released: +1/-1
+  // anon_vma, +1/-1 AVC next to the 3 cloned AVCs, in that order.
+  const std::string s = std::string(kFaulted) + "P fork C\nC fork D\nC exit\nD fork E\n";
+  EXPECT_EQ(counts(last(run(s, linux_6_18()))), (std::vector<int>{0, 0, 3, 0}));
+  const auto r = run(s, cleanup_2026());
+  EXPECT_EQ(counts(last(r)), (std::vector<int>{1, 1, 4, 1}));
+  EXPECT_EQ(events(last(r)),
+            (std::vector<std::string>{"+anon_vma anon_vma_fork", "+avc anon_vma_fork",
+                                      "+avc anon_vma_clone", "+avc anon_vma_clone",
+                                      "+avc anon_vma_clone", "-anon_vma __put_anon_vma",
+                                      "-avc anon_vma_fork"}));
+  EXPECT_EQ(locks(last(r)), locks(last(run(s, linux_6_18()))));
+}
+
+TEST(Cleanup2026, NonReusingForkAllocatesFirst) {
+  // Same counts as 6.18, (1,0,k+1,0); the order is a, c, clone-c... where
+  // 6.18 has clone-c..., a, c.
+  const auto r = run(std::string(kFaulted) + "P fork C\nC fork D\n", cleanup_2026());
+  EXPECT_EQ(counts(last(r)), (std::vector<int>{1, 0, 3, 0}));
+  EXPECT_EQ(events(last(r)),
+            (std::vector<std::string>{"+anon_vma anon_vma_fork", "+avc anon_vma_fork",
+                                      "+avc anon_vma_clone", "+avc anon_vma_clone"}));
+}
+
+TEST(Cleanup2026, FailedCloneFreesUnlinkedAvcsWithoutTheLock) {
+  // C (chain 2) splits its middle: the first __split_vma clones 2 AVCs,
+  // allocations 6 and 7 of the script; the 7th fails. 6.18 had linked the
+  // first under the root lock, drops it, and unlink_anon_vmas retakes it to
+  // free it; the clean-up allocated without the lock and just frees it.
+  const std::string s = std::string(kFaulted) + "P fork C\nC mprotect 2 2 r\n";
+  const auto base = run(s, linux_6_18(), 7);
+  const auto clean = run(s, cleanup_2026(), 7);
+  EXPECT_EQ(last(base).result, "ENOMEM");
+  EXPECT_EQ(last(clean).result, "ENOMEM");
+  EXPECT_EQ(events(last(base)),
+            (std::vector<std::string>{"+avc anon_vma_clone", "-avc unlink_anon_vmas"}));
+  EXPECT_EQ(events(last(clean)),
+            (std::vector<std::string>{"+avc anon_vma_clone", "-avc anon_vma_clone"}));
+  EXPECT_EQ(locks(last(base))["anon_vma_root_write"], 2u);
+  EXPECT_EQ(locks(last(clean))["anon_vma_root_write"], 0u);
+}
+
+// --- degree (3.19 - 5.19) and the double reuse ---
+
+TEST(Degree, RuleIsDegreeBelowTwoAndNotTheParentsOwn) {
+  // degree = num_children + num_active_vmas. In a state with anon_vmas of
+  // every kind (root, in use, abandoned with a child, abandoned leaf), the
+  // rule accepts exactly those with degree < 2 that are not src's.
+  const Script script = parse(std::string(kFaulted) +
+                              "P fork C\nC fork D\nD fork E\nC exit\nD exit\n");
+  Simulation sim(script, RunOptions{});
+  while (!sim.done()) ASSERT_TRUE(sim.step().ok());
+  int accepted = 0;
+  for (const anon_vma* av : sim.machine().env().anon_vmas()) {
+    for (const anon_vma* parent : {static_cast<const anon_vma*>(nullptr), av}) {
+      const bool expect = av != parent && av->num_children() + av->num_active_vmas() < 2;
+      EXPECT_EQ(degree().fork_may_reuse(*av, parent), expect) << "anon_vma #" << av->id();
+      accepted += expect;
+    }
+    // 6.18's rule: no VMA and at most one child.
+    EXPECT_EQ(linux_6_18().fork_may_reuse(*av, nullptr),
+              av->num_active_vmas() == 0 && av->num_children() < 2);
+    EXPECT_FALSE(no_reuse().fork_may_reuse(*av, nullptr));
+  }
+  EXPECT_GT(accepted, 0);
+}
+
+// The field guide's 14-step sequence, as examples/cve-2022-42703.rml has it.
+std::string cve_script() {
+  std::ifstream in(std::string(RMAPLAB_SOURCE_DIR) + "/examples/cve-2022-42703.rml");
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+int line_of(const Script& s, const std::string& op) {
+  for (const Op& o : s.ops)
+    if (format_op(s, o) == op) return o.line;
+  ADD_FAILURE() << "no operation " << op;
+  return 0;
+}
+
+TEST(Degree, DoubleReuseBreaksI11ThenTheWalkThenFreesAMappedPage) {
+  // Step by step under degree, checking after every operation: nothing is
+  // broken before step 12 ("G5 fork G6"); there X is reused twice (0,0,9,0)
+  // and G6's two VMAs share it with different chains (I11). Step 13 merges
+  // them and drops N from G6 (I10: the walk misses G6's mapping of G5's COW
+  // page). Step 14 frees N (I10: a mapped folio's anon_vma was freed).
+  const Script script = parse(cve_script());
+  RunOptions o;
+  o.profile = &degree();
+  Simulation sim(script, o);
+  std::map<int, std::string> found;  // line -> rule and message
+  std::map<int, std::vector<int>> count_at;
+  while (!sim.done()) {
+    auto rec = sim.step();
+    ASSERT_TRUE(rec.ok()) << rec.error().message;
+    count_at[rec->line] = counts(*rec);
+    if (auto v = sim.check()) found[v->line] = v->rule + ": " + v->message;
+  }
+  const int fork6 = line_of(script, "G5 fork G6");
+  const int merge = line_of(script, "G6 mprotect 2 2 rw");
+  const int g5_exit = line_of(script, "G5 exit");
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(found.begin()->first, fork6) << found.begin()->second;
+  EXPECT_EQ(count_at[fork6], (std::vector<int>{0, 0, 9, 0}));
+  EXPECT_TRUE(found[fork6].starts_with("I11 same_anon_vma_same_chain")) << found[fork6];
+  EXPECT_EQ(count_at[merge], (std::vector<int>{0, 0, 0, 5}));  // d's chain unlinked
+  EXPECT_TRUE(found[merge].starts_with("I10 folio_rmap")) << found[merge];
+  EXPECT_EQ(count_at[g5_exit], (std::vector<int>{0, 1, 0, 9}));  // N freed
+  EXPECT_TRUE(found[g5_exit].starts_with("I10 folio_rmap")) << found[g5_exit];
+  EXPECT_NE(found[g5_exit].find("has been freed"), std::string::npos) << found[g5_exit];
+}
+
+TEST(Degree, LinuxRefusesTheSecondReuse) {
+  // 6.18 at step 12: X has one active VMA, refused: a fresh M, (1,0,10,0);
+  // the whole script runs with every invariant holding.
+  const std::string text = cve_script();
+  const auto r = run(text, linux_6_18());
+  const Script script = parse(text);
+  const int fork6 = line_of(script, "G5 fork G6");
+  for (const OpRecord& op : r.ops)
+    if (op.line == fork6) {
+      EXPECT_EQ(counts(op), (std::vector<int>{1, 0, 10, 0}));
+    }
+  EXPECT_EQ(r.ops.size(), script.ops.size());
+}
+
+// --- no-reuse (2.6.34 - 3.18): every fork adds a level ---
+
+// G0 maps and writes 8 pages; each generation forks the next and exits.
+std::string lineage(int generations) {
+  std::string s = "spawn G0\nG0 mmap 0 8\nG0 write 0 8\n";
+  for (int g = 0; g < generations; ++g)
+    s += "G" + std::to_string(g) + " fork G" + std::to_string(g + 1) + "\nG" +
+         std::to_string(g) + " exit\n";
+  return s;
+}
+
+TEST(NoReuse, EveryForkAddsALevel) {
+  // Without reuse, the fork of generation g (whose VMA's chain holds the
+  // root and g fork-made anon_vmas) clones g+1 AVCs and adds its own anon_vma
+  // and AVC: (1,0,g+2,0); the parent's exit then frees only its g+1 AVCs.
+  const int n = 12;
+  const auto r = run(lineage(n), no_reuse());
+  for (int g = 0; g < n; ++g) {
+    const OpRecord& fork = r.ops[3 + 2 * g];
+    const OpRecord& exit = r.ops[4 + 2 * g];
+    EXPECT_EQ(counts(fork), (std::vector<int>{1, 0, g + 2, 0})) << fork.text;
+    EXPECT_EQ(counts(exit), (std::vector<int>{0, 0, 0, g + 1})) << exit.text;
+  }
+  EXPECT_EQ(r.live_anon_vma, static_cast<std::size_t>(n + 1));
+  EXPECT_EQ(r.live_avc, static_cast<std::size_t>(n + 1));
+}
+
+TEST(NoReuse, LinuxStaysBounded) {
+  // 6.18 (field guide §3.2, row 58): from the third fork on, (0,0,3,0) and
+  // (0,0,0,3); three anon_vmas and three AVCs live.
+  const int n = 12;
+  const auto r = run(lineage(n), linux_6_18());
+  for (int g = 2; g < n; ++g) {
+    EXPECT_EQ(counts(r.ops[3 + 2 * g]), (std::vector<int>{0, 0, 3, 0}));
+    EXPECT_EQ(counts(r.ops[4 + 2 * g]), (std::vector<int>{0, 0, 0, 3}));
+  }
+  EXPECT_EQ(r.live_anon_vma, 3u);
+  EXPECT_EQ(r.live_avc, 3u);
+}
+
+TEST(NoReuse, MetricsGrowLinearlyUnderNoReuseOnly) {
+  // After generation g (parent exited): one VMA with chain g+1 under
+  // no-reuse, 3 under 6.18 (from g = 2); avc_per_vma is that chain. The
+  // rmap walk of a page visits one anon_vma's tree, which holds only the
+  // live VMAs linked to it: one (two while a fork has both alive).
+  for (int n : {10, 40}) {
+    for (const Profile* p : {&no_reuse(), &linux_6_18()}) {
+      const Script script = parse(lineage(n));
+      RunOptions o;
+      o.profile = p;
+      o.metrics = true;
+      auto r = run_script(script, o);
+      ASSERT_TRUE(r.ok());
+      const Metrics& m = r->ops.back().metrics;
+      const std::uint32_t chain = p == &no_reuse() ? n + 1 : 3;
+      EXPECT_EQ(m.max_chain, chain) << p->name << " n=" << n;
+      EXPECT_DOUBLE_EQ(m.avc_per_vma, chain) << p->name << " n=" << n;
+      EXPECT_EQ(m.max_walk, 1u) << p->name << " n=" << n;
+      std::uint32_t walk = 0;
+      for (const OpRecord& op : r->ops) walk = std::max(walk, op.metrics.max_walk);
+      EXPECT_EQ(walk, 2u) << p->name << " n=" << n;
+    }
+  }
+}
+
+// --- every profile unwinds every injected allocation failure ---
+
+TEST(Profiles, EveryAllocationFailureUnwinds) {
+  // Forks of two faulted VMAs (one reusing, as the lineage makes it), a
+  // split and a merge: fail each allocation in turn under each profile. The
+  // run stops at the operation that failed (its process may be missing
+  // afterwards); the checker then finds every count, link and refcount
+  // consistent, so nothing leaked and nothing was freed twice.
+  const std::string s = std::string(kFaulted) +
+                        "P mmap 16 4\nP write 16\nP fork C\nC fork D\nC exit\nD fork E\n"
+                        "E mprotect 2 2 r\nE mprotect 2 2 rw\n";
+  const Script script = parse(s);
+  for (const Profile* p : profiles()) {
+    int allocations = 0;
+    for (const OpRecord& op : run(s, *p).ops) allocations += op.anon_vma_alloc + op.avc_alloc;
+    ASSERT_GT(allocations, 15) << p->name;
+    for (int k = 1; k <= allocations; ++k) {
+      RunOptions o;
+      o.profile = p;
+      o.fail_alloc = static_cast<std::uint64_t>(k);
+      Simulation sim(script, o);
+      std::string failed;
+      while (!sim.done() && failed.empty()) {
+        auto rec = sim.step();
+        ASSERT_TRUE(rec.ok()) << rec.error().message;
+        if (rec->result != "ok") failed = rec->text + ": " + rec->result;
+      }
+      EXPECT_FALSE(failed.empty()) << p->name << " K=" << k << ": nothing failed";
+      auto v = sim.check();
+      EXPECT_FALSE(v) << p->name << " K=" << k << " (" << failed << "): " << v->rule << ": "
+                      << v->message;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace rmaplab::model
