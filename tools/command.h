@@ -35,6 +35,8 @@ Runner setup_run(CLI::App& app);
 Runner setup_show(CLI::App& app);
 Runner setup_walk(CLI::App& app);
 Runner setup_verify(CLI::App& app);
+Runner setup_gen(CLI::App& app);
+Runner setup_fuzz(CLI::App& app);
 Runner setup_help(CLI::App& app);
 Runner setup_profiles(CLI::App& app);
 Runner setup_diff(CLI::App& app);

@@ -1,8 +1,14 @@
-// rmaplab run SCRIPT [--json] [--check] [--fail-alloc K] [--profile NAME]
+// rmaplab run SCRIPT [--json] [--check] [--fail-alloc K | --fail-each] [--profile NAME]
+//
+// --fail-each: one run per allocation point (fuzz.h fail_each()), a line per
+// point and a verdict; exit 1 if any point fails.
 #include <iostream>
 #include <memory>
 
+#include <fmt/format.h>
+
 #include "command.h"
+#include "rmaplab/fuzz.h"
 
 namespace rmaplab::cli {
 
@@ -11,8 +17,54 @@ struct RunCommand {
   bool json = false;
   bool check = false;
   std::uint64_t fail_alloc = 0;
+  bool fail_each = false;
   std::string profile = "linux-6.18";
 };
+
+ExitCode run_fail_each(const RunCommand& o, const Script& script, report::Reporter& reporter) {
+  auto r = fail_each(script);
+  if (!r) {
+    reporter.message(r.error().message);
+    return ExitCode::usage;
+  }
+  if (o.json) {
+    nlohmann::json points = nlohmann::json::array();
+    for (const FailPoint& p : r->points)
+      points.push_back({{"k", p.k}, {"line", p.line}, {"op", p.op}, {"result", p.result},
+                        {"expected", p.expected}, {"skipped", p.skipped}, {"killed", p.killed},
+                        {"problem", p.problem ? nlohmann::json(*p.problem) : nlohmann::json()}});
+    reporter.print(nlohmann::json{{"allocations", r->allocations}, {"passed", r->passed()},
+                                  {"points", points}}
+                       .dump(2) +
+                   "\n");
+    return r->passed() ? ExitCode::success : ExitCode::disagreement;
+  }
+  std::string out = fmt::format("{}: {} allocation point{}, one run each with that allocation failing\n",
+                                script.file, r->allocations, r->allocations == 1 ? "" : "s");
+  out += fmt::format("{:>5}  {:>4}  {:<24}  {:<6}  {:<12}  {}\n", "alloc", "line", "operation",
+                     "result", "6.18 returns", "after");
+  int failed = 0;
+  for (const FailPoint& p : r->points) {
+    std::string after = p.problem ? "FAIL" : "ok";
+    if (p.skipped) after += fmt::format(", {} ops skipped", p.skipped);
+    if (p.killed) after += fmt::format(", {} killed", p.killed);
+    out += fmt::format("{:>5}  {:>4}  {:<24}  {:<6}  {:<12}  {}\n", p.k, p.line, p.op, p.result,
+                       p.expected, after);
+    if (p.problem) {
+      out += fmt::format("       {}\n", *p.problem);
+      ++failed;
+    }
+  }
+  if (failed)
+    out += fmt::format("{} of {} allocation points FAILED\n", failed, r->allocations);
+  else
+    out += fmt::format(
+        "all {} passed: each failing operation returned what 6.18 returns, the checker held after "
+        "every operation, and once every process had exited nothing was left\n",
+        r->allocations);
+  reporter.print(out);
+  return failed ? ExitCode::disagreement : ExitCode::success;
+}
 
 ExitCode run_run(const RunCommand& o) {
   report::Reporter reporter(o.json ? report::Format::json : report::Format::text, std::cout,
@@ -22,6 +74,7 @@ ExitCode run_run(const RunCommand& o) {
     reporter.message(script.error().message);
     return ExitCode::usage;
   }
+  if (o.fail_each) return run_fail_each(o, *script, reporter);
   auto profile = find_profile(o.profile);
   if (!profile) {
     reporter.message(profile.error().message);
@@ -53,6 +106,10 @@ Runner setup_run(CLI::App& app) {
                  "Make the K-th anon_vma/AVC allocation fail, as kmem_cache_alloc can")
       ->type_name("K")
       ->check(CLI::PositiveNumber);
+  app.add_flag("--fail-each", o->fail_each,
+               "Run once per allocation point, each time with that allocation failing: check the "
+               "result, every invariant, and that exiting every process leaves nothing")
+      ->excludes("--fail-alloc");
   add_profile_option(app, o->profile);
   return [o] { return run_run(*o); };
 }

@@ -15,11 +15,18 @@
 
 namespace rmaplab {
 
+namespace model {
+struct Profile;
+}
+
 struct GenOptions {
   std::uint64_t seed = 1;
   int procs = 8;   // processes alive at once, at most
   int ops = 60;    // operations
   int pages = 48;  // the arena window the script works in (small: more interplay)
+  // The rules the script must be valid under (layouts, and so which pages
+  // can be touched, depend on them); null: linux-6.18.
+  const model::Profile* profile = nullptr;
 };
 
 // The script text, starting with a comment that names the seed and options.

@@ -80,10 +80,7 @@ void put_anon_vma(Env& env, anon_vma* av) {
          "I9: an anon_vma is freed only once its family below it is gone");
   anon_vma* root = av->root_;
   env.free_anon_vma(av, CallSite::put_anon_vma);
-  if (root != av && --root->refcount_ == 0) {
-    env.cover(Path::root_freed_by_child);
-    env.free_anon_vma(root, CallSite::put_anon_vma);
-  }
+  if (root != av && --root->refcount_ == 0) env.free_anon_vma(root, CallSite::put_anon_vma);
 }
 
 void anon_vma_chain_link(vm_area_struct* vma, anon_vma_chain* avc, anon_vma* av) {

@@ -154,7 +154,7 @@ std::string_view to_string(Path path) {
     case Path::cow_reuse: return "COW reuse";
     case Path::cow_copy: return "COW copy";
     case Path::unlink_freed_anon_vma: return "unlink freed an anon_vma";
-    case Path::root_freed_by_child: return "child's free freed its root";
+    case Path::fork_failed: return "fork failed, child torn down";
     case Path::alloc_failure_unwound: return "allocation failure unwound";
   }
   return "?";

@@ -45,7 +45,7 @@ enum class Path : std::uint8_t {
   cow_reuse,                 // do_wp_page reused the only mapping's folio
   cow_copy,                  // wp_page_copy
   unlink_freed_anon_vma,     // unlink_anon_vmas put an anon_vma and freed it
-  root_freed_by_child,       // __put_anon_vma freed a root on its last child's free
+  fork_failed,               // dup_mmap failed and tore the half-built child down
   alloc_failure_unwound,     // an injected allocation failure returned null
 };
 inline constexpr int kPaths = 13;

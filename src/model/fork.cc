@@ -40,6 +40,7 @@ int dup_mmap(Machine& m, mm_struct& parent, mm_struct& child) {
       if (int err = anon_vma_fork(m.env(), tmp, pvma)) {
         remove_vma(m, tmp);
         exit_mmap(m, child);  // the half-built child is torn down
+        m.env().cover(Path::fork_failed);
         return err;
       }
     }

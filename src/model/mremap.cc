@@ -205,7 +205,11 @@ int remap_move(Machine& m, mm_struct& mm, vma_remap_struct& req) {
     if (err) return err;
     seen = true;
     target = vrm.new_addr + len;
-    cursor = addr + len;
+    // The kernel's iterator resumes after the VMA as it was found
+    // (vma_iter_invalidate): when the source's unmap could not split it
+    // (unmap_source_vma ignores that OOM) the VMA is still there and must
+    // not be found again.
+    cursor = last_end;
   }
   return seen ? 0 : -EFAULT;
 }

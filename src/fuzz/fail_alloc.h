@@ -1,0 +1,76 @@
+// Allocation-failure runs, shared by fail_each() and the engine fuzzer:
+// a script driven straight through the model's Machine, so that what a
+// failure leaves behind (a fork that did not happen, a process that would
+// now be killed) can be followed, with the checker after every operation.
+// Internal to src/fuzz.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "check/check.h"
+#include "model/env.h"
+#include "model/machine.h"
+#include "rmaplab/fuzz.h"
+#include "rmaplab/script.h"
+
+namespace rmaplab::fuzz_internal {
+
+// What 6.18 returns from an operation during which one anon_vma or AVC
+// allocation failed:
+//   write             OOM: the fault returns VM_FAULT_OOM (__anon_vma_prepare
+//                     frees what it allocated)
+//   fork              ENOMEM: anon_vma_clone unlinks its partial chain or
+//                     anon_vma_fork puts its new anon_vma, dup_mmap fails and
+//                     the half-built child is torn down
+//   munmap, mprotect, madvise
+//                     ENOMEM: a split (anon_vma_clone) or a merge's
+//                     dup_anon_vma failed; pieces already done stay done
+//   mmap              ENOMEM when splitting what MAP_FIXED replaces fails; ok
+//                     when only the merge attempt failed (__mmap_region then
+//                     maps a new VMA instead)
+//   mremap            ENOMEM, or ok when only copy_vma's merge attempt failed
+//                     (it then copies into a new VMA) or the source's unmap
+//                     could not split (unmap_source_vma ignores that)
+//   spawn, read, exit nothing: they allocate no anon_vma or AVC
+std::vector<std::string_view> results_on_alloc_failure(Verb verb);
+
+// fail_point(), adding the run's coverage to `stats` if given.
+FailPoint run_fail_point(const Script& script, std::uint64_t k, const model::Profile* profile,
+                         FuzzStats* stats);
+
+// The first allocation point of `script` whose run fails with rule `what`
+// (FailPoint::rule), if any.
+std::optional<FailPoint> first_fail_point(const Script& script, const model::Profile* profile,
+                                          std::string_view what);
+
+// Drives a script's operations through a Machine (see above).
+class FailRun {
+ public:
+  FailRun(const Script& script, std::uint64_t fail_alloc, const model::Profile* profile);
+
+  // Applies `op`, or skips it when its process does not exist. An access the
+  // process cannot make kills it: its address space goes as at exit.
+  // Returns the result ("ok", an errno name, "OOM"), or "" if skipped.
+  std::string apply(const Op& op);
+
+  // Every process still alive exits.
+  void exit_all();
+
+  std::optional<Finding> check() const;
+
+  const model::Env& env() const { return env_; }
+  const model::Machine& machine() const { return machine_; }
+  int skipped() const { return skipped_; }
+  int killed() const { return killed_; }
+
+ private:
+  const Script& script_;
+  model::Env env_;
+  model::Machine machine_;
+  int skipped_ = 0, killed_ = 0;
+};
+
+}  // namespace rmaplab::fuzz_internal

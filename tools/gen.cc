@@ -1,0 +1,70 @@
+// rmaplab gen [--seed N] [--procs P] [--ops K] [--profile NAME]
+//
+// A random valid workload (gen.h). The script's first line names the seed
+// and options; the same command prints the same script on any machine.
+#include <iostream>
+#include <memory>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "command.h"
+#include "profile/profile.h"
+#include "rmaplab/gen.h"
+
+namespace rmaplab::cli {
+
+struct GenCommand {
+  std::uint64_t seed = 0;
+  bool seed_given = false;  // else a random seed, printed in the header
+  int procs = GenOptions{}.procs;
+  int ops = GenOptions{}.ops;
+  std::string profile;  // empty: linux-6.18
+};
+
+ExitCode run_gen(const GenCommand& o) {
+  report::Reporter reporter(report::Format::text, std::cout, std::cerr);
+  GenOptions g;
+  g.seed = o.seed_given ? o.seed : std::random_device{}() % 1000000000;
+  g.procs = o.procs;
+  g.ops = o.ops;
+  if (!o.profile.empty()) {
+    g.profile = model::find_profile(o.profile);
+    if (!g.profile) {
+      std::vector<std::string> names;
+      for (const model::Profile* p : model::profiles()) names.emplace_back(p->name);
+      reporter.message(fmt::format("rmaplab gen: unknown profile '{}'{}", o.profile,
+                                   suggestion(o.profile, names)));
+      return ExitCode::usage;
+    }
+  }
+  reporter.print(generate_script(g));
+  return ExitCode::success;
+}
+
+Runner setup_gen(CLI::App& app) {
+  auto o = std::make_shared<GenCommand>();
+  app.add_option_function<std::uint64_t>(
+         "--seed",
+         [o](std::uint64_t s) {
+           o->seed = s;
+           o->seed_given = true;
+         },
+         "The seed; the same seed and options give the same script (default: a random seed, "
+         "printed in the script's first line)")
+      ->type_name("N");
+  app.add_option("--procs", o->procs, "Processes alive at once, at most")
+      ->type_name("P")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app.add_option("--ops", o->ops, "Operations")
+      ->type_name("K")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--profile", o->profile,
+                 "The rules the script must be valid under (default: linux-6.18)")
+      ->type_name("NAME");
+  return [o] { return run_gen(*o); };
+}
+
+}  // namespace rmaplab::cli
