@@ -1,5 +1,5 @@
 // rmaplab fuzz [--seconds S] [--seed N] [--kernel] [--jobs J] [--scripts N]
-//              [--profile NAME] [--out FILE]
+//              [--profile NAME] [--against NAME] [--out FILE]
 //
 // Generated scripts through the model with the invariant checker after every
 // operation (and with --kernel on the running kernel too, compared with the
@@ -35,6 +35,7 @@ struct FuzzCommand {
   int jobs = 1;
   std::uint64_t scripts = 0;
   std::string profile;
+  std::string against;  // the reference rule set, if any
   std::string out;  // default: fuzz-failure-SEED.rml
 };
 
@@ -119,14 +120,20 @@ ExitCode run_fuzz(const FuzzCommand& o) {
   f.kernel = o.kernel;
   f.jobs = o.jobs;
   if (!o.profile.empty()) {
-    f.profile = model::find_profile(o.profile);
-    if (!f.profile) {
-      std::vector<std::string> names;
-      for (const model::Profile* p : model::profiles()) names.emplace_back(p->name);
-      reporter.message(fmt::format("rmaplab fuzz: unknown profile '{}'{}", o.profile,
-                                   suggestion(o.profile, names)));
+    auto p = find_profile(o.profile);
+    if (!p) {
+      reporter.message(p.error().message);
       return ExitCode::usage;
     }
+    f.profile = *p;
+  }
+  if (!o.against.empty()) {
+    auto p = find_profile(o.against);
+    if (!p) {
+      reporter.message(p.error().message);
+      return ExitCode::usage;
+    }
+    f.reference = *p;
   }
   std::string kernel_release;
   if (o.kernel) {
@@ -136,8 +143,9 @@ ExitCode run_fuzz(const FuzzCommand& o) {
     }
   }
 
-  std::cout << fmt::format("rmaplab fuzz: seed {}, {} job{}, model {}{}, {}\n", f.seed, f.jobs,
+  std::cout << fmt::format("rmaplab fuzz: seed {}, {} job{}, model {}{}{}, {}\n", f.seed, f.jobs,
                            f.jobs == 1 ? "" : "s", f.profile ? f.profile->name : kModelName,
+                           f.reference ? fmt::format(", against {}", f.reference->name) : "",
                            o.kernel ? ", against the running kernel" : "",
                            f.seconds > 0 ? fmt::format("for {} s", f.seconds) : "no time limit")
             << std::flush;
@@ -179,11 +187,18 @@ ExitCode run_fuzz(const FuzzCommand& o) {
   out << (os ? fmt::format(", written to {}:\n\n", file)
              : fmt::format(" (could not write {}):\n\n", file));
   out << x.shrunk << "\n" << describe(x.shrunk_failure) << "\n";
-  const char* replay = x.failure.kind == Failure::Kind::disagreement ? "verify"
-                       : x.failure.kind == Failure::Kind::alloc_failure ? "run --fail-each"
-                                                                        : "run --check";
-  out << fmt::format("replay: rmaplab {} {}{}\n", replay, file,
-                     o.profile.empty() ? "" : " (with the profile " + o.profile + ")");
+  std::string replay;
+  const std::string profile = o.profile.empty() ? "" : " --profile " + o.profile;
+  switch (x.failure.kind) {
+    case Failure::Kind::violation: replay = "run --check" + profile; break;
+    case Failure::Kind::disagreement: replay = "verify"; break;
+    case Failure::Kind::alloc_failure: replay = "run --fail-each"; break;
+    case Failure::Kind::divergence:
+      replay = fmt::format("diff --semantic --profile {} --profile {}",
+                           o.profile.empty() ? std::string(kModelName) : o.profile, o.against);
+      break;
+  }
+  out << fmt::format("replay: rmaplab {} {}\n", replay, file);
   reporter.print(out.str());
   return ExitCode::disagreement;
 }
@@ -210,7 +225,10 @@ Runner setup_fuzz(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--scripts", o->scripts, "Stop after this many scripts (0: no limit)")
       ->type_name("N");
-  app.add_option("--profile", o->profile, "The model's rule set (default: linux-6.18)")
+  add_profile_option(app, o->profile);
+  app.add_option("--against", o->against,
+                 "Also run every script under this rule set; a semantic difference (result, "
+                 "event counts, objects) is a failure")
       ->type_name("NAME");
   app.add_option("--out", o->out, "Where to write a failing script (default: fuzz-failure-SEED.rml)")
       ->type_name("FILE");

@@ -29,14 +29,12 @@ ExitCode run_gen(const GenCommand& o) {
   g.procs = o.procs;
   g.ops = o.ops;
   if (!o.profile.empty()) {
-    g.profile = model::find_profile(o.profile);
-    if (!g.profile) {
-      std::vector<std::string> names;
-      for (const model::Profile* p : model::profiles()) names.emplace_back(p->name);
-      reporter.message(fmt::format("rmaplab gen: unknown profile '{}'{}", o.profile,
-                                   suggestion(o.profile, names)));
+    auto p = find_profile(o.profile);
+    if (!p) {
+      reporter.message(p.error().message);
       return ExitCode::usage;
     }
+    g.profile = *p;
   }
   reporter.print(generate_script(g));
   return ExitCode::success;

@@ -3,7 +3,10 @@
 //   test_script   one script as the fuzzer runs it: the model with the
 //                 invariant checker after every operation and, with
 //                 TestOptions::kernel, the running kernel too, compared with
-//                 the model operation by operation (verify.h)
+//                 the model operation by operation (verify.h); with
+//                 TestOptions::reference, the model under another rule set
+//                 too, compared semantically (diff.h): differential fuzzing of
+//                 a rule set against one that agrees with the kernel
 //   fuzz          scripts generated (gen.h) from consecutive seeds, each
 //                 through test_script, until time runs out or one fails;
 //                 that one is then shrunk. With jobs > 1 the scripts are
@@ -45,10 +48,11 @@ struct Profile;
 // A script that fails: an invariant broken in the model, the model and the
 // kernel disagreeing, or an allocation failure handled wrongly.
 struct Failure {
-  enum class Kind : std::uint8_t { violation, disagreement, alloc_failure };
+  enum class Kind : std::uint8_t { violation, disagreement, alloc_failure, divergence };
   Kind kind = Kind::violation;
-  // The rule ("I6 num_active_vmas"), the difference ("events"), or for
-  // alloc_failure the rule or "result" (the failing operation's result).
+  // The rule ("I6 num_active_vmas"), the difference ("events"; for
+  // divergence diff.h's kind, "event counts"), or for alloc_failure the
+  // rule or "result" (the failing operation's result).
   std::string what;
   int line = 0;         // the operation after which it showed
   std::string op;       // that operation's text
@@ -59,13 +63,17 @@ struct Failure {
 };
 
 // "invariant I6 num_active_vmas broken at line 12 (P fork C): MESSAGE",
-// "the kernel disagrees (events) at line 12 (P fork C): MESSAGE" or
-// "with allocation 7 failing: MESSAGE".
+// "the kernel disagrees (events) at line 12 (P fork C): MESSAGE",
+// "the reference rules disagree (event counts) at line 12 (P fork C): MESSAGE"
+// or "with allocation 7 failing: MESSAGE".
 std::string describe(const Failure& f);
 
 struct TestOptions {
   bool kernel = false;                      // also run on the kernel and compare
   const model::Profile* profile = nullptr;  // the model's rules; null: linux-6.18
+  // Also run the script under these rules; any semantic difference (result,
+  // event counts, objects) from `profile` is a failure.
+  const model::Profile* reference = nullptr;
 };
 
 // What the fuzzer counts while it runs.
@@ -95,8 +103,9 @@ struct ShrinkStats {
 };
 
 // The smallest script found, by removing whole processes (a process's spawn
-// or fork line, all its lines, and all its descendants) and chunks of
-// operation lines, for which `still_fails` holds. Candidates that do not
+// or fork line, all its lines, and all its descendants), turning a fork into
+// a spawn of the child, and removing chunks of operation lines, for which
+// `still_fails` holds. Candidates that do not
 // parse are never passed to it. `script` must satisfy it.
 Script shrink(const Script& script, const std::function<bool(const Script&)>& still_fails,
               ShrinkStats* stats = nullptr);
@@ -118,6 +127,7 @@ struct FuzzOptions {
   bool kernel = false;
   int jobs = 1;                 // worker processes (1: run in this process)
   const model::Profile* profile = nullptr;
+  const model::Profile* reference = nullptr;  // TestOptions::reference
   // Called about once a second with the totals so far, and once at the end.
   std::function<void(const FuzzStats&)> progress;
   // Set (by a signal handler) to stop early; the totals so far are returned.

@@ -10,6 +10,7 @@
 #include "model/env.h"
 #include "model/machine.h"
 #include "profile/profile.h"
+#include "rmaplab/diff.h"
 #include "rmaplab/kernel.h"
 #include "rmaplab/run.h"
 #include "rmaplab/verify.h"
@@ -25,6 +26,8 @@ std::string describe(const Failure& f) {
     return fmt::format("invariant {} broken{}: {}", f.what, where, f.message);
   if (f.kind == Failure::Kind::alloc_failure)
     return fmt::format("with allocation {} failing: {}", f.fail_alloc, f.message);
+  if (f.kind == Failure::Kind::divergence)
+    return fmt::format("the reference rules disagree ({}){}: {}", f.what, where, f.message);
   return fmt::format("the kernel disagrees ({}){}: {}", f.what, where, f.message);
 }
 
@@ -109,6 +112,17 @@ Result<std::optional<Failure>> test_script(const Script& script, const TestOptio
     for (int i = 0; i < kCoverPaths; ++i) stats->paths[i] += paths[i];
   }
   if (allocations) *allocations = sim.machine().env().allocations();
+  if (!failure && options.reference) {
+    auto c = compare_profiles(script, options.profile ? *options.profile : model::linux_6_18(),
+                              *options.reference);
+    if (!c) return c.error();
+    const ProfileDifference* first = nullptr;
+    for (const ProfileDifference& d : c->first)
+      if (is_semantic(d.kind) && (!first || d.line < first->line)) first = &d;
+    if (first)
+      failure = Failure{Failure::Kind::divergence, std::string(to_string(first->kind)), first->line,
+                        first->op, fmt::format("under {}: {}", c->b, first->message)};
+  }
   if (failure || !options.kernel) return failure;
 
   report.live_anon_vma = sim.machine().env().live_anon_vmas();
@@ -196,9 +210,15 @@ LoopEnd run_loop(const FuzzOptions& o, std::uint64_t first, std::uint64_t stride
   };
   // The kernel's fixed cost per run is large: scripts go to it in batches
   // (verify_scripts joins them into one run), after their model runs.
-  const std::size_t batch = o.kernel ? 16 : 1;
+  // verify_scripts runs the 6.18 model: another profile is compared one
+  // script at a time, with its own model run.
+  const bool batched = o.kernel && !o.profile;
+  const std::size_t batch = batched ? 16 : 1;
   TestOptions model_only;
   model_only.profile = o.profile;
+  model_only.reference = o.reference;
+  TestOptions with_kernel = model_only;
+  with_kernel.kernel = true;
   std::uint64_t seed = first;
   LoopEnd end;
   while (!out_of_time()) {
@@ -227,7 +247,18 @@ LoopEnd run_loop(const FuzzOptions& o, std::uint64_t first, std::uint64_t stride
           return end;
         }
       }
-      if (o.kernel) {
+      if (o.kernel && !batched) {
+        auto k = test_script(*script, with_kernel);
+        if (!k) {
+          if (stopped(o)) break;
+          end.error = Error{fmt::format("seed {}: {}", seed, k.error().message)};
+          return end;
+        }
+        if (k->has_value()) {
+          end.failing_seed = seed;
+          return end;
+        }
+      } else if (o.kernel) {
         scripts.push_back(std::move(script.value()));
         seeds.push_back(seed);
       }
@@ -267,6 +298,7 @@ Result<FuzzFinding> reproduce(const FuzzOptions& o, std::uint64_t seed) {
   // As the loop ran it: the model, one allocation failure, the kernel.
   TestOptions topts;
   topts.profile = o.profile;
+  topts.reference = o.reference;
   std::uint64_t allocations = 0;
   auto r = test_script(*script, topts, nullptr, &allocations);
   if (!r) return r.error();
@@ -292,6 +324,10 @@ Result<FuzzFinding> reproduce(const FuzzOptions& o, std::uint64_t seed) {
   switch (found.failure.kind) {
     case Failure::Kind::violation: how = "invariant " + found.failure.what; break;
     case Failure::Kind::disagreement: how = "the kernel disagrees (" + found.failure.what + ")"; break;
+    case Failure::Kind::divergence:
+      how = fmt::format("the reference rules ({}) disagree ({})", o.reference->name,
+                        found.failure.what);
+      break;
     case Failure::Kind::alloc_failure:
       how = "with an allocation failing (run --fail-each): " + found.failure.what;
       break;

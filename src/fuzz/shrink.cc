@@ -1,5 +1,6 @@
 // The shrinker: delta debugging (Zeller's ddmin) over a script's operation
-// lines, interleaved with removing whole processes.
+// lines, interleaved with removing whole processes and with turning forks
+// whose child needs nothing inherited into spawns.
 //
 // A candidate is a subset of the current operations, in order. It is written
 // out and parsed again, so a candidate that names a process its spawn or
@@ -26,6 +27,7 @@ class Shrinker {
     for (bool changed = true; changed;) {
       const std::size_t before = current_.size();
       remove_processes();
+      detach_forks();
       ddmin();
       changed = current_.size() < before;
     }
@@ -69,6 +71,20 @@ class Shrinker {
         }
         if (rest.size() < current_.size()) removed = attempt(rest);
       }
+    }
+  }
+
+  // Turns "P fork C" into "spawn C" where the failure does not need what C
+  // inherits: P (and its ancestors) may then go too.
+  void detach_forks() {
+    for (std::size_t i = 0; i < current_.size(); ++i) {
+      if (current_[i].verb != Verb::fork) continue;
+      std::vector<Op> ops = current_;
+      Op& op = ops[i];
+      op.verb = Verb::spawn;
+      op.proc = op.child;
+      op.child = -1;
+      if (attempt(ops)) remove_processes();
     }
   }
 
