@@ -1,6 +1,7 @@
 // fail_each(): one run per allocation point of a script (see fuzz.h and
 // fail_alloc.h for what each run must show).
 #include <algorithm>
+#include <cerrno>
 
 #include <fmt/format.h>
 
@@ -45,7 +46,7 @@ std::string FailRun::apply(const Op& op) {
     return "killed";
   }
   const bool fault = op.verb == Verb::read || op.verb == Verb::write;
-  return fault && r.error ? "OOM" : errno_name(r.error);
+  return fault && r.error == -ENOMEM ? "OOM" : errno_name(r.error);
 }
 
 void FailRun::exit_all() {

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "rmaplab/fuzz.h"
+#include "rmaplab/run.h"
 
 namespace rmaplab {
 namespace {
@@ -57,6 +58,22 @@ TEST(FailEach, MoveWhoseSourceCannotSplitIsMovedOnce) {
   EXPECT_EQ(split.line, 4);
   EXPECT_EQ(split.result, "ok") << "the move is done; only the source's unmap failed";
   for (const FailPoint& p : r->points) EXPECT_FALSE(p.problem) << p.k << ": " << *p.problem;
+}
+
+// `rmaplab run --fail-alloc K` used to crash when allocation K failed a fork
+// and the script went on to use the child: the child's operations now
+// report ESRCH (no such process).
+TEST(FailEach, RunWithAFailedForkReportsTheChildsOperationsAsESRCH) {
+  const Script s = parse("spawn P\nP mmap 0 8\nP write 0\nP fork C\nC write 1\nC fork D\nD exit\n");
+  RunOptions ro;
+  ro.check = true;
+  ro.fail_alloc = 3;  // the fork's first AVC
+  auto r = run_script(s, ro);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->ops.size(), 7u);
+  EXPECT_EQ(r->ops[3].result, "ENOMEM");
+  for (std::size_t i = 4; i < 7; ++i) EXPECT_EQ(r->ops[i].result, "ESRCH") << r->ops[i].text;
+  EXPECT_FALSE(r->violation);
 }
 
 TEST(FailEach, EveryExamplePasses) {

@@ -93,6 +93,12 @@ const char* access_fault(const mm_struct& mm, const Machine& m, std::uint32_t pa
 OpResult Machine::apply(const Op& op) {
   OpResult r;
   mm_struct* mm = process(op.proc);
+  // With an injected allocation failure a fork can fail: its child (and the
+  // child's children) never exist, and their operations have no process.
+  if (!mm && op.verb != Verb::spawn) {
+    r.error = -ESRCH;
+    return r;
+  }
   switch (op.verb) {
     case Verb::spawn: spawn(op.proc); return r;
     case Verb::mmap: r.error = do_mmap(*this, *mm, op.a, op.n, op.prot, op.shared); return r;

@@ -117,7 +117,7 @@ Result<OpRecord> Simulation::step() {
   rec.text = format_op(script_, op);
   // A fault that cannot allocate returns VM_FAULT_OOM, not an errno.
   const bool fault = op.verb == Verb::read || op.verb == Verb::write;
-  rec.result = fault && r.error ? "OOM" : errno_name(r.error);
+  rec.result = fault && r.error == -ENOMEM ? "OOM" : errno_name(r.error);
   const auto& events = env_->events();
   for (std::size_t i = first_event; i < events.size(); ++i) {
     const model::Event& e = events[i];
