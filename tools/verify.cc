@@ -1,4 +1,4 @@
-// rmaplab verify SCRIPT... [--kernel-only] [--json]
+// rmaplab verify SCRIPT... [--kernel-only] [--json] [--profile NAME]
 //                [--generate N [--seed S] [--procs P] [--ops K]]
 //
 // Runs scripts on the running kernel with real processes (kernel.h) and,
@@ -45,6 +45,7 @@ struct VerifyCommand {
   std::uint64_t seed = 1;
   int procs = 8;
   int ops = 60;
+  std::string profile = "linux-6.18";  // the model's rules
 };
 
 namespace {
@@ -116,7 +117,13 @@ ExitCode verify_one(const VerifyCommand& o, report::Reporter& reporter) {
     reporter.message(script.error().message);
     return ExitCode::usage;
   }
-  const Verification v = verify_script(*script, {.kernel_only = o.kernel_only});
+  auto profile = find_profile(o.profile);
+  if (!profile) {
+    reporter.message(profile.error().message);
+    return ExitCode::usage;
+  }
+  const Verification v =
+      verify_script(*script, {.kernel_only = o.kernel_only, .profile = *profile});
   switch (v.outcome) {
     case Verification::Outcome::script_error:
     case Verification::Outcome::kernel_error:
@@ -141,6 +148,11 @@ ExitCode verify_many(const VerifyCommand& o, report::Reporter& reporter) {
     reporter.message(list.error().message);
     return ExitCode::usage;
   }
+  auto profile = find_profile(o.profile);
+  if (!profile) {
+    reporter.message(profile.error().message);
+    return ExitCode::usage;
+  }
   if (Status s = kernel::probe(); !s.ok()) {
     reporter.message(fmt::format("rmaplab verify: the kernel cannot be observed here: {}",
                                  s.error().message));
@@ -152,7 +164,7 @@ ExitCode verify_many(const VerifyCommand& o, report::Reporter& reporter) {
   for (const Input& in : *list) width = std::max(width, in.name.size());
   if (!json)
     reporter.print(o.kernel_only ? fmt::format("kernel {}", release)
-                                 : fmt::format("model {} versus kernel {}", kModelName, release));
+                                 : fmt::format("model {} versus kernel {}", o.profile, release));
 
   ExitCode code = ExitCode::success;
   std::size_t counts[5] = {};  // by Outcome
@@ -181,7 +193,7 @@ ExitCode verify_many(const VerifyCommand& o, report::Reporter& reporter) {
 
   // Scripts that load are verified in runs of consecutive ones (so they can
   // share kernel runs); one that does not is reported in its place.
-  const VerifyOptions options{.kernel_only = o.kernel_only};
+  const VerifyOptions options{.kernel_only = o.kernel_only, .profile = *profile};
   std::vector<Script> chunk;
   std::vector<const Input*> chunk_inputs;
   auto verify_chunk = [&] {
@@ -214,7 +226,7 @@ ExitCode verify_many(const VerifyCommand& o, report::Reporter& reporter) {
     for (O outcome : {O::agree, O::differ, O::script_error, O::kernel_error, O::ran})
       total[std::string(to_string(outcome))] = n(outcome);
     reporter.print(nlohmann::json{{"kernel", release},
-                                  {"model", kModelName},
+                                  {"model", o.profile},
                                   {"scripts", std::move(scripts)},
                                   {"total", std::move(total)}}
                        .dump(2));
@@ -275,6 +287,7 @@ Runner setup_verify(CLI::App& app) {
   app.add_option("--ops", o->ops, "Operations per generated script (default 60)")
       ->type_name("K")
       ->check(CLI::Range(1, 1000000));
+  add_profile_option(app, o->profile);
   return [o] { return run_verify(*o); };
 }
 

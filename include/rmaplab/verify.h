@@ -62,6 +62,7 @@ struct Comparison {
   std::vector<Difference> first;  // the first difference of each kind, by kind order
   std::size_t differences = 0;    // operations with any difference
   bool compared_snapshots = false;
+  std::string model = "linux-6.18";  // the profile the model ran under
   bool agree() const { return differences == 0; }
 };
 
@@ -86,6 +87,9 @@ struct VerifyOptions {
   // verify_scripts(): at most this many processes (script slots) per joined
   // kernel run; 0 runs every script alone.
   std::size_t batch_processes = 256;
+  // The rules the model runs under (src/profile); null: linux-6.18, the
+  // kernel's. Another profile shows where the kernel tells the rules apart.
+  const model::Profile* profile = nullptr;
 };
 
 struct Verification {

@@ -57,11 +57,11 @@ void Reporter::comparison(const Script& script, const Comparison& c, const kerne
   if (format_ == Format::json) {
     nlohmann::json doc = to_json(c);
     doc["kernel"] = run.kernel_release;
-    doc["model"] = kModelName;
+    doc["model"] = c.model;
     write(out_, doc.dump(2));
     return;
   }
-  write(out_, fmt::format("model {} versus kernel {}\n", kModelName, run.kernel_release) +
+  write(out_, fmt::format("model {} versus kernel {}\n", c.model, run.kernel_release) +
                   comparison_table(script, c));
 }
 

@@ -114,6 +114,7 @@ class Batcher {
     m.script = &script;
     RunOptions model_options;
     model_options.layouts = !options_.kernel_only && options_.snapshots;
+    model_options.profile = options_.profile;
     auto model = run_script(script, model_options);
     if (!model.ok()) {
       flush();  // keep the callbacks in order
@@ -157,6 +158,7 @@ class Batcher {
         continue;
       }
       v.comparison = compare_runs(*m.script, m.model, v.kernel);
+      v.comparison.model = m.model.profile;
       if (v.comparison.agree()) {
         v.outcome = Verification::Outcome::agree;
         finish(m.index, std::move(v));

@@ -31,6 +31,7 @@ Verification verify_script(const Script& script, const VerifyOptions& options) {
   // an unmapped page would kill one) must not reach the kernel.
   RunOptions model_options;
   model_options.layouts = !options.kernel_only && options.snapshots;
+  model_options.profile = options.profile;
   auto model = run_script(script, model_options);
   if (!model.ok()) {
     v.outcome = Verification::Outcome::script_error;
@@ -51,6 +52,7 @@ Verification verify_script(const Script& script, const VerifyOptions& options) {
     return v;
   }
   v.comparison = compare_runs(script, *model, v.kernel);
+  v.comparison.model = model->profile;
   v.outcome = v.comparison.agree() ? Verification::Outcome::agree : Verification::Outcome::differ;
   return v;
 }
