@@ -21,8 +21,9 @@ struct RunCommand {
   std::string profile = "linux-6.18";
 };
 
-ExitCode run_fail_each(const RunCommand& o, const Script& script, report::Reporter& reporter) {
-  auto r = fail_each(script);
+ExitCode run_fail_each(const RunCommand& o, const Script& script, const model::Profile* profile,
+                       report::Reporter& reporter) {
+  auto r = fail_each(script, profile);
   if (!r) {
     reporter.message(r.error().message);
     return ExitCode::usage;
@@ -74,12 +75,12 @@ ExitCode run_run(const RunCommand& o) {
     reporter.message(script.error().message);
     return ExitCode::usage;
   }
-  if (o.fail_each) return run_fail_each(o, *script, reporter);
   auto profile = find_profile(o.profile);
   if (!profile) {
     reporter.message(profile.error().message);
     return ExitCode::usage;
   }
+  if (o.fail_each) return run_fail_each(o, *script, *profile, reporter);
   RunOptions options;
   options.profile = *profile;
   options.metrics = o.json;  // only the JSON shows them
