@@ -120,6 +120,10 @@ struct Walk {
   std::uint32_t mapcount = 0;
   bool exclusive = false;       // PG_anon_exclusive
   std::vector<WalkCandidate> candidates;  // the interval tree's order
+  // The locks the kernel's walk takes: the root rwsem for read once, and
+  // page_vma_mapped_walk's PTE lock per candidate whose page table exists.
+  std::uint32_t pte_locks = 0;
+  std::string model = "linux-6.18";  // the profile the state was built under
 };
 
 // The folio `process` maps at `page` in the current state of `sim`, and the

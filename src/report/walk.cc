@@ -109,8 +109,10 @@ Result<Walk> walk_page(const Simulation& sim, std::string_view process, std::uin
     } else {
       c.mapping = WalkCandidate::Mapping::nothing;
     }
+    if (hit.vma->vm_mm->ptes.tables_in(hit.page, hit.page + 1)) ++w.pte_locks;
     w.candidates.push_back(std::move(c));
   }
+  w.model = m.env().profile().name;
   return w;
 }
 
@@ -165,6 +167,8 @@ std::string walk_text(const Walk& w) {
   for (const WalkCandidate& c : w.candidates)
     out += fmt::format("  {:<{}}  {:<{}}  {:>{}}  {}\n", c.process, pw, range(c), rw, c.page,
                        gw, mapping_text(c));
+  out += fmt::format("locks: anon_vma root rwsem for read once, {} PTE lock{}\n", w.pte_locks,
+                     w.pte_locks == 1 ? "" : "s");
   return out;
 }
 
@@ -189,7 +193,8 @@ nlohmann::json walk_json(const Walk& w) {
             {"mapcount", w.mapcount},
             {"exclusive", w.exclusive}}},
           {"candidates", std::move(candidates)},
-          {"model", kModelName}};
+          {"locks", {{"anon_vma_root_read", 1}, {"pte_lock", w.pte_locks}}},
+          {"model", w.model}};
 }
 
 }  // namespace rmaplab::report

@@ -74,6 +74,11 @@ TEST_F(WalkTest, CopiedPageIsACandidateThatDoesNotMap) {
   const std::string text = walk_text(*w);
   EXPECT_NE(text.find("does not map"), std::string::npos) << text;
   EXPECT_EQ(walk_json(*w)["candidates"].size(), 2u);
+  // The kernel's walk: the root rwsem for read, a PTE lock per candidate
+  // (both have a page table there).
+  EXPECT_EQ(w->pte_locks, 2u);
+  EXPECT_EQ(walk_json(*w)["locks"],
+            (nlohmann::json{{"anon_vma_root_read", 1}, {"pte_lock", 2}}));
 }
 
 TEST_F(WalkTest, ChildsCopyLivesUnderTheChildsAnonVmaOnly) {
