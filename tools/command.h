@@ -7,6 +7,8 @@
 // returns is an ExitCode.
 #pragma once
 
+#include <memory>
+
 #include <functional>
 #include <span>
 #include <string>
@@ -56,5 +58,16 @@ void add_profile_option(CLI::App& app, std::string& name);
 // Applies the operations of `sim`'s script on lines up to and including
 // `line` (0: all of them). An Error is a script error.
 Status advance_to(Simulation& sim, int line);
+
+// A script run in the model up to a line (show, walk). On the heap: the
+// Simulation refers to the Script.
+struct StateAt {
+  Script script;
+  std::unique_ptr<Simulation> sim;
+};
+// Loads `path`, resolves `profile` and runs up to `line` (0: the end). The
+// Error is a usage or script error, worded for the user.
+Result<std::unique_ptr<StateAt>> state_at(const std::string& path, std::string_view profile,
+                                          int line);
 
 }  // namespace rmaplab::cli

@@ -97,4 +97,20 @@ Status advance_to(Simulation& sim, int line) {
   return ok_status();
 }
 
+Result<std::unique_ptr<StateAt>> state_at(const std::string& path, std::string_view profile,
+                                          int line) {
+  auto script = load_script(path);
+  if (!script) return script.error();
+  auto rules = find_profile(profile);
+  if (!rules) return rules.error();
+  auto state = std::make_unique<StateAt>();
+  state->script = std::move(script.value());
+  RunOptions options;
+  options.profile = *rules;
+  options.layouts = false;
+  state->sim = std::make_unique<Simulation>(state->script, options);
+  if (auto s = advance_to(*state->sim, line); !s) return s.error();
+  return state;
+}
+
 }  // namespace rmaplab::cli

@@ -15,24 +15,12 @@ struct ShowCommand {
 
 ExitCode run_show(const ShowCommand& o) {
   report::Reporter reporter(report::Format::text, std::cout, std::cerr);
-  auto script = load_script(o.script);
-  if (!script) {
-    reporter.message(script.error().message);
+  auto state = state_at(o.script, o.profile, o.at);
+  if (!state) {
+    reporter.message(state.error().message);
     return ExitCode::usage;
   }
-  auto profile = find_profile(o.profile);
-  if (!profile) {
-    reporter.message(profile.error().message);
-    return ExitCode::usage;
-  }
-  RunOptions options;
-  options.profile = *profile;
-  options.layouts = false;
-  Simulation sim(*script, options);
-  if (auto s = advance_to(sim, o.at); !s) {
-    reporter.message(s.error().message);
-    return ExitCode::usage;
-  }
+  Simulation& sim = *state.value()->sim;
   const std::string dot = report::state_dot(sim);
   if (o.svg.empty()) {
     reporter.print(dot);

@@ -18,24 +18,12 @@ struct WalkCommand {
 ExitCode run_walk(const WalkCommand& o) {
   report::Reporter reporter(o.json ? report::Format::json : report::Format::text, std::cout,
                             std::cerr);
-  auto script = load_script(o.script);
-  if (!script) {
-    reporter.message(script.error().message);
+  auto state = state_at(o.script, o.profile, o.at);
+  if (!state) {
+    reporter.message(state.error().message);
     return ExitCode::usage;
   }
-  auto profile = find_profile(o.profile);
-  if (!profile) {
-    reporter.message(profile.error().message);
-    return ExitCode::usage;
-  }
-  RunOptions options;
-  options.profile = *profile;
-  options.layouts = false;
-  Simulation sim(*script, options);
-  if (auto s = advance_to(sim, o.at); !s) {
-    reporter.message(s.error().message);
-    return ExitCode::usage;
-  }
+  Simulation& sim = *state.value()->sim;
   auto walk = report::walk_page(sim, o.process, o.page);
   if (!walk) {
     reporter.message(walk.error().message);
