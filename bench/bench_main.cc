@@ -161,9 +161,9 @@ std::vector<std::string> enabled_kmem_tracepoints() {
 void print_summary(const Collector& c, const Config& config) {
   utsname u{};
   uname(&u);
-  std::printf("\n=== rmaplab-bench summary (one run; kernel %s; %s) ===\n", u.release,
-              config.cpu >= 0 ? ("pinned to CPU " + std::to_string(config.cpu)).c_str()
-                              : "not pinned");
+  std::printf(
+      "\n=== rmaplab-bench summary (one run; kernel %s; %s) ===\n", u.release,
+      config.cpu >= 0 ? ("pinned to CPU " + std::to_string(config.cpu)).c_str() : "not pinned");
 
   if (c.any("model_fork_exit") || c.any("kernel_fork_exit")) {
     std::printf(
@@ -196,24 +196,26 @@ void print_summary(const Collector& c, const Config& config) {
       const double m = c.get("model_fork_exit", n_goal, pre + "ns_per_vma");
       const double k = c.get("kernel_fork_exit", n_goal, pre + "net_ns_per_vma");
       if (!std::isnan(m) && !std::isnan(k))
-        std::printf("goal at N=%lld, %s time: model >= 10x faster than the kernel per VMA (net): "
-                    "%s (%.1fx)\n",
-                    static_cast<long long>(n_goal), clock, k / m >= 10 ? "met" : "NOT met", k / m);
+        std::printf(
+            "goal at N=%lld, %s time: model >= 10x faster than the kernel per VMA (net): "
+            "%s (%.1fx)\n",
+            static_cast<long long>(n_goal), clock, k / m >= 10 ? "met" : "NOT met", k / m);
     }
   }
 
   if (c.any("kernel_")) {
     const std::vector<std::string> tps = enabled_kmem_tracepoints();
     if (!tps.empty()) {
-      std::printf("\nnote: kmem tracepoints were enabled during this run; kernel times include them:\n");
+      std::printf(
+          "\nnote: kmem tracepoints were enabled during this run; kernel times include them:\n");
       for (const std::string& tp : tps) std::printf("  %s\n", tp.c_str());
     }
   }
 
   bool any_fault = false;
-  for (const char* family : {"model_first_write_fault", "model_cow_copy_fault",
-                             "model_cow_reuse_fault", "kernel_first_write_fault",
-                             "kernel_cow_copy_fault", "kernel_cow_reuse_fault"})
+  for (const char* family :
+       {"model_first_write_fault", "model_cow_copy_fault", "model_cow_reuse_fault",
+        "kernel_first_write_fault", "kernel_cow_copy_fault", "kernel_cow_reuse_fault"})
     any_fault = any_fault || c.any(family);
   if (any_fault) {
     const std::int64_t pages = config.quick ? 1 << 12 : 1 << 16;
@@ -237,7 +239,8 @@ void print_summary(const Collector& c, const Config& config) {
     std::printf("(the kernel zeroes or copies 4 KiB per fault; the model moves no data)\n");
   }
 
-  std::printf("\nobject sizes, bytes\n\n%-16s %8s %24s\n", "object", "model", "kernel (slab object)");
+  std::printf("\nobject sizes, bytes\n\n%-16s %8s %24s\n", "object", "model",
+              "kernel (slab object)");
   std::printf("%-16s %8zu %24s\n", "anon_vma", sizeof(model::anon_vma),
               slab_size("anon_vma", 96).c_str());
   std::printf("%-16s %8zu %24s\n", "anon_vma_chain", sizeof(model::anon_vma_chain),
@@ -298,9 +301,10 @@ int main(int argc, char** argv) {
         color = v == "true" || v == "yes" || v == "1" || (v == "auto" && isatty(STDOUT_FILENO));
       }
       if (a == "--help" || a == "-h")
-        std::printf("rmaplab-bench [--quick] [--cpu=K|-1] [Google Benchmark flags]\n"
-                    "The catalogue of benchmarks is at the top of bench/bench_main.cc;\n"
-                    "--benchmark_list_tests lists them.\n\n");
+        std::printf(
+            "rmaplab-bench [--quick] [--cpu=K|-1] [Google Benchmark flags]\n"
+            "The catalogue of benchmarks is at the top of bench/bench_main.cc;\n"
+            "--benchmark_list_tests lists them.\n\n");
       rest.push_back(argv[i]);
     }
   }

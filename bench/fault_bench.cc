@@ -98,7 +98,9 @@ void model_faults(benchmark::State& state, Kind kind) {
   for (auto _ : state) {
     model::mm_struct* target = &parent;
     switch (kind) {
-      case Kind::first_write: model::do_madvise(m, parent, 0, pages, Advice::dontneed); break;
+      case Kind::first_write:
+        model::do_madvise(m, parent, 0, pages, Advice::dontneed);
+        break;
       case Kind::cow_copy:
         m.apply(fork_op);
         target = m.process(1);
@@ -131,7 +133,8 @@ void kernel_faults(benchmark::State& state, Kind kind) {
   const auto pages = static_cast<std::uint32_t>(state.range(0));
   const std::size_t len = static_cast<std::size_t>(pages) * kPageSize;
   void* mem = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED) return state.SkipWithError((std::string("mmap: ") + strerror(errno)).c_str());
+  if (mem == MAP_FAILED)
+    return state.SkipWithError((std::string("mmap: ") + strerror(errno)).c_str());
   char* base = static_cast<char*>(mem);
   madvise(base, len, MADV_NOHUGEPAGE);
   touch(base, pages);

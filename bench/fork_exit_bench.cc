@@ -22,10 +22,10 @@
 // reaped children's, from getrusage), which a loaded machine disturbs less.
 // Kernel only: net_ns_per_vma = (time per iteration - baseline_ns) / N, the
 // cost the VMAs add, and cpu_net_ns_per_vma from baseline_cpu_ns.
-#include <sys/resource.h>
 #include <malloc.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,7 +58,9 @@ double cpu_ns() { return clock_ns(CLOCK_PROCESS_CPUTIME_ID); }
 struct Live {
   std::size_t anon_vmas, avcs, vmas, folios;
   explicit Live(const Env& e)
-      : anon_vmas(e.live_anon_vmas()), avcs(e.live_avcs()), vmas(e.live_vmas()),
+      : anon_vmas(e.live_anon_vmas()),
+        avcs(e.live_avcs()),
+        vmas(e.live_vmas()),
         folios(e.live_folios()) {}
   bool operator==(const Live&) const = default;
 };
@@ -150,7 +152,7 @@ class KernelLab {
     double cpu_ns = 0;   // the lab's and its reaped children's CPU time
   };
   struct Ready {
-    int error = 0;  // errno of the setup step that failed, or 0
+    int error = 0;   // errno of the setup step that failed, or 0
     Times baseline;  // one round, without the VMAs
   };
 
@@ -268,7 +270,8 @@ class KernelLab {
 
     // The layout: one page every other page from the arena base, written.
     for (std::int64_t i = 0; i < n && !ready.error; ++i) {
-      void* want = reinterpret_cast<void*>(kArenaBase + 2 * static_cast<std::uint64_t>(i) * kPageSize);
+      void* want =
+          reinterpret_cast<void*>(kArenaBase + 2 * static_cast<std::uint64_t>(i) * kPageSize);
       void* got = mmap(want, kPageSize, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
       if (got != want) {
@@ -339,8 +342,8 @@ void register_fork_exit_benchmarks(const Config& config) {
   auto model = benchmark::RegisterBenchmark("model_fork_exit", model_fork_exit, false);
   auto events = benchmark::RegisterBenchmark("model_fork_exit_events", model_fork_exit, true);
   auto build = benchmark::RegisterBenchmark("model_build", model_build);
-  auto kernel = benchmark::RegisterBenchmark("kernel_fork_exit", kernel_fork_exit,
-                                             config.quick ? 2e7 : 1e8);
+  auto kernel =
+      benchmark::RegisterBenchmark("kernel_fork_exit", kernel_fork_exit, config.quick ? 2e7 : 1e8);
   for (auto* b : {model, events, build, kernel}) {
     b->ArgName("vmas")->Unit(benchmark::kMicrosecond);
     for (std::int64_t n : ns) b->Arg(n);

@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
     }
     const auto bytes = rmaplab::encode_engine_bytes(*script);
     std::ofstream(corpus / "engine" / f.stem(), std::ios::binary)
-        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+        .write(reinterpret_cast<const char*>(bytes.data()),
+               static_cast<std::streamsize>(bytes.size()));
   }
   std::cout << "make_corpus: " << files.size() << " examples into " << corpus << "\n";
   return 0;

@@ -56,7 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto script = rmaplab::parse_script(text, "fuzz.rml");
   if (!script) {
-    if (!located(script.error().message, text)) fail("rejection not located", script.error().message);
+    if (!located(script.error().message, text))
+      fail("rejection not located", script.error().message);
     return 0;
   }
   const std::string canonical = rmaplab::script_text(*script);

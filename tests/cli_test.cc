@@ -154,8 +154,8 @@ TEST(Cli, CheckPassesOnEveryExample) {
   for (const auto& path : all) {
     const auto r = run_cli({"run", "--check", path.string()});
     EXPECT_EQ(r.exit_code, 0) << path << "\n" << r.err;
-    EXPECT_TRUE(contains(r.out, "invariants checked after every operation: ok"))
-        << path << "\n" << r.out;
+    EXPECT_TRUE(contains(r.out, "invariants checked after every operation: ok")) << path << "\n"
+                                                                                 << r.out;
   }
 }
 
@@ -164,8 +164,8 @@ TEST(Cli, CheckWithInjectedAllocationFailures) {
   // invariants hold, and the failure is a result, not an error.
   const std::string script = "spawn P\nP mmap 0 4\nP write 0\nP mmap 8 4\nP write 8\nP fork C\n";
   for (int k = 1; k <= 8; ++k) {
-    const auto r = run_cli({"run", "--check", "--json", "--fail-alloc", std::to_string(k), "-"},
-                           script);
+    const auto r =
+        run_cli({"run", "--check", "--json", "--fail-alloc", std::to_string(k), "-"}, script);
     EXPECT_EQ(r.exit_code, 0) << "K=" << k << "\n" << r.err;
     if (r.exit_code != 0) continue;
     const auto doc = nlohmann::json::parse(r.out);
@@ -203,8 +203,7 @@ TEST(Cli, ShowPrintsDot) {
   for (const char* part : {"label=\"P\"", "label=\"C\"", "label=\"D\"", "av1 [", "av2 [", "av3 [",
                            "av3 -> av2 [style=dashed", "av2 -> av1 [style=dashed"})
     EXPECT_TRUE(contains(r.out, part)) << part << "\n" << r.out;
-  EXPECT_EQ(run_cli({"show", "examples/03-fork.rml", "--at", "25"}).out, r.out)
-      << "deterministic";
+  EXPECT_EQ(run_cli({"show", "examples/03-fork.rml", "--at", "25"}).out, r.out) << "deterministic";
   // The end of the script: everybody exited, nothing left.
   const auto end = run_cli({"show", "examples/03-fork.rml"});
   ASSERT_EQ(end.exit_code, 0);
@@ -240,8 +239,8 @@ TEST(Cli, WalkOfAForkedCowPageListsParentAndChild) {
   ASSERT_EQ(copied.exit_code, 0) << copied.err;
   EXPECT_TRUE(std::regex_search(copied.out, std::regex(R"(\n  P +\[0,4\) +1  maps\n)")))
       << copied.out;
-  EXPECT_TRUE(std::regex_search(copied.out,
-                                std::regex(R"(\n  C +\[0,4\) +1  does not map: folio #\d+)")))
+  EXPECT_TRUE(
+      std::regex_search(copied.out, std::regex(R"(\n  C +\[0,4\) +1  does not map: folio #\d+)")))
       << copied.out;
   const auto json = run_cli({"walk", "--json", "-", "P", "1"}, script);
   ASSERT_EQ(json.exit_code, 0) << json.err;

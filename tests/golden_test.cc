@@ -36,7 +36,9 @@ struct Counts {
   bool operator==(const Counts& o) const {
     return result == o.result && std::equal(std::begin(c), std::end(c), std::begin(o.c));
   }
-  std::string str() const { return fmt::format("{} ({},{},{},{})", result, c[0], c[1], c[2], c[3]); }
+  std::string str() const {
+    return fmt::format("{} ({},{},{},{})", result, c[0], c[1], c[2], c[3]);
+  }
 };
 
 Counts counts_of(const json& op) {
@@ -114,9 +116,10 @@ TEST_P(Example, Kernel) {
   }
   const json &ml = (*doc)["live"], &kl = kernel["live"];
   if (ml != kl)
-    diff += fmt::format("  live at the end: model {} anon_vma, {} AVC; kernel {} anon_vma, {} AVC\n",
-                        ml["anon_vma"].get<int>(), ml["avc"].get<int>(),
-                        kl["anon_vma"].get<int>(), kl["avc"].get<int>());
+    diff +=
+        fmt::format("  live at the end: model {} anon_vma, {} AVC; kernel {} anon_vma, {} AVC\n",
+                    ml["anon_vma"].get<int>(), ml["avc"].get<int>(), kl["anon_vma"].get<int>(),
+                    kl["avc"].get<int>());
   EXPECT_EQ(diff, "") << file << ": the model disagrees with the kernel ("
                       << source_relative(expected_path) << "):\n"
                       << diff;
@@ -162,8 +165,7 @@ TEST_P(Example, Comments) {
                           op["op"].get<std::string>(), got.str(), expected->str());
   }
   if (compared == 0) GTEST_SKIP() << file << " gives no counts in its comments";
-  EXPECT_EQ(diff, "") << file << ": the model disagrees with the counts in its comments:\n"
-                      << diff;
+  EXPECT_EQ(diff, "") << file << ": the model disagrees with the counts in its comments:\n" << diff;
 }
 
 std::string test_name(const ::testing::TestParamInfo<std::filesystem::path>& info) {

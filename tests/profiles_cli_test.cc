@@ -34,7 +34,8 @@ TEST(ProfilesCli, ListsEveryProfileWithKernelsAndDefault) {
 TEST(ProfilesCli, UnknownProfileSuggests) {
   for (const char* cmd : {"run", "show", "walk"}) {
     std::vector<std::string> args = {cmd, "examples/03-fork.rml", "--profile", "degre"};
-    if (std::string(cmd) == "walk") args = {cmd, "examples/03-fork.rml", "P", "0", "--profile", "degre"};
+    if (std::string(cmd) == "walk")
+      args = {cmd, "examples/03-fork.rml", "P", "0", "--profile", "degre"};
     const auto r = run_cli(args);
     EXPECT_EQ(r.exit_code, 2) << cmd;
     EXPECT_EQ(r.out, "");
@@ -48,7 +49,7 @@ TEST(ProfilesCli, RunJsonNamesTheProfileAndHasLocksAndMetrics) {
   const auto doc = nlohmann::json::parse(r.out);
   EXPECT_EQ(doc["model"], "no-reuse");
   const auto& last = doc["ops"][doc["ops"].size() - 2];  // G10 write 1, before G10 exits
-  EXPECT_EQ(last["metrics"]["max_chain"], 11);  // root + 10 fork levels
+  EXPECT_EQ(last["metrics"]["max_chain"], 11);           // root + 10 fork levels
   EXPECT_EQ(last["locks"]["anon_vma_root_write"], 0);
 }
 
@@ -69,12 +70,12 @@ TEST(ProfilesCli, CveFailsUnderDegreeAndPassesUnder618) {
 
 TEST(ProfilesCli, DiffExitCodes) {
   // rfc-v2 differs from 6.18 (exit 1), but only in locks and event order.
-  auto r = run_cli({"diff", "examples/03-fork.rml", "--profile", "linux-6.18", "--profile",
-                    "rfc-v2"});
+  auto r =
+      run_cli({"diff", "examples/03-fork.rml", "--profile", "linux-6.18", "--profile", "rfc-v2"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_TRUE(contains(r.out, "first divergence: examples/03-fork.rml:19")) << r.out;
-  r = run_cli({"diff", "--semantic", "examples/03-fork.rml", "--profile", "linux-6.18",
-               "--profile", "rfc-v2"});
+  r = run_cli({"diff", "--semantic", "examples/03-fork.rml", "--profile", "linux-6.18", "--profile",
+               "rfc-v2"});
   EXPECT_EQ(r.exit_code, 0) << r.out;
   r = run_cli({"diff", "--semantic", kCve, "--profile", "linux-6.18", "--profile", "degree"});
   EXPECT_EQ(r.exit_code, 1) << r.out;
@@ -88,8 +89,8 @@ TEST(ProfilesCli, DiffExitCodes) {
 }
 
 TEST(ProfilesCli, DiffOverGeneratedScripts) {
-  const auto r = run_cli({"diff", "--json", "--generated", "20", "--profile", "linux-6.18",
-                          "--profile", "rfc-v2"});
+  const auto r = run_cli(
+      {"diff", "--json", "--generated", "20", "--profile", "linux-6.18", "--profile", "rfc-v2"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   const auto doc = nlohmann::json::parse(r.out);
   EXPECT_EQ(doc["scripts"], 20);

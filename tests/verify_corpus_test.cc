@@ -131,9 +131,10 @@ TEST_F(VerifyCorpus, Generated) {
                   << explain(scripts[i].file, v);
   });
   EXPECT_EQ(agree, kCount) << "failing seeds: " << ::testing::PrintToString(failing);
-  std::cout << fmt::format("{} of {} generated scripts (seeds {}-{}, 8 processes, 60 operations) "
-                           "agree\n",
-                           agree, kCount, kFirst, kFirst + kCount - 1);
+  std::cout << fmt::format(
+      "{} of {} generated scripts (seeds {}-{}, 8 processes, 60 operations) "
+      "agree\n",
+      agree, kCount, kFirst, kFirst + kCount - 1);
 }
 
 // What a kernel run shows, minus what legitimately changes from run to run
@@ -146,8 +147,8 @@ nlohmann::json observable(const kernel::Run& run) {
     nlohmann::json events = nlohmann::json::array();
     for (const kernel::Event& e : op.events)
       events.push_back(fmt::format("{}{}:{}#{}", e.alloc ? '+' : '-',
-                                   e.kind == kernel::ObjectKind::anon_vma ? 'a' : 'c',
-                                   e.call_site, e.id));
+                                   e.kind == kernel::ObjectKind::anon_vma ? 'a' : 'c', e.call_site,
+                                   e.id));
     nlohmann::json after = nlohmann::json::array();
     std::map<std::uint64_t, std::string> frame;  // pfn -> first "NAME:PAGE" on it
     for (const kernel::ProcessState& p : op.after) {
@@ -221,8 +222,8 @@ TEST_F(VerifyCli, DirectoryGivesOneLinePerScriptAndATotal) {
 
 TEST_F(VerifyCli, AScriptErrorDoesNotHideTheOthers) {
   const auto bad = write_file("bad.rml", "spawn P\nP write 0\n");
-  const auto r = run_cli({"verify", "examples/01-first-fault.rml", bad.string(),
-                          "examples/03-fork.rml"});
+  const auto r =
+      run_cli({"verify", "examples/01-first-fault.rml", bad.string(), "examples/03-fork.rml"});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_TRUE(r.out.find("examples/01-first-fault.rml") != std::string::npos) << r.out;
   EXPECT_TRUE(r.out.find("script error: " + bad.string() + ":2:") != std::string::npos) << r.out;
@@ -232,8 +233,8 @@ TEST_F(VerifyCli, AScriptErrorDoesNotHideTheOthers) {
 }
 
 TEST_F(VerifyCli, GenerateJson) {
-  const auto r = run_cli({"verify", "--generate", "3", "--seed", "40", "--procs", "4", "--ops",
-                          "30", "--json"});
+  const auto r = run_cli(
+      {"verify", "--generate", "3", "--seed", "40", "--procs", "4", "--ops", "30", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const auto doc = nlohmann::json::parse(r.out);
   ASSERT_EQ(doc["scripts"].size(), 3u);
@@ -247,8 +248,8 @@ TEST_F(VerifyCli, GenerateJson) {
 }
 
 TEST_F(VerifyCli, KernelOnlyOverSeveralScripts) {
-  const auto r = run_cli({"verify", "--kernel-only", "--json", "examples/03-fork.rml",
-                          "examples/09-exit.rml"});
+  const auto r = run_cli(
+      {"verify", "--kernel-only", "--json", "examples/03-fork.rml", "examples/09-exit.rml"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const auto doc = nlohmann::json::parse(r.out);
   ASSERT_EQ(doc["scripts"].size(), 2u);

@@ -10,16 +10,18 @@ namespace rmaplab::cli {
 
 std::span<const Subcommand> subcommands() {
   static constexpr Subcommand kTable[] = {
-      {"run", "Run a workload script in the model: per-operation anon_vma/AVC counts",
-       setup_run},
+      {"run", "Run a workload script in the model: per-operation anon_vma/AVC counts", setup_run},
       {"show", "Draw the modelled state after a line as Graphviz DOT (or SVG)", setup_show},
       {"walk", "Show the rmap walk of the folio a process maps at a page", setup_walk},
-      {"verify", "Run scripts (files, directories, or --generate N) on the running kernel (root) and compare with the model",
+      {"verify",
+       "Run scripts (files, directories, or --generate N) on the running kernel (root) and compare "
+       "with the model",
        setup_verify},
       {"profiles", "List the rule sets (profiles) --profile accepts", setup_profiles},
       {"diff", "Run a script under two profiles and show what differs per operation", setup_diff},
       {"gen", "Write a random valid workload script; the seed reproduces it", setup_gen},
-      {"fuzz", "Run generated scripts with the invariant checker (and the kernel); shrink a failure",
+      {"fuzz",
+       "Run generated scripts with the invariant checker (and the kernel); shrink a failure",
        setup_fuzz},
       {"help", "Show help for rmaplab or one subcommand", setup_help},
   };
@@ -77,8 +79,9 @@ Result<const model::Profile*> find_profile(std::string_view name) {
   for (const model::Profile* p : model::profiles()) names.emplace_back(p->name);
   std::string all;
   for (const std::string& n : names) all += (all.empty() ? "" : ", ") + n;
-  return Error{fmt::format("rmaplab: unknown profile '{}'{}; the profiles are {} (rmaplab profiles)",
-                           name, suggestion(name, names), all)};
+  return Error{
+      fmt::format("rmaplab: unknown profile '{}'{}; the profiles are {} (rmaplab profiles)", name,
+                  suggestion(name, names), all)};
 }
 
 void add_profile_option(CLI::App& app, std::string& name) {

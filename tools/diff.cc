@@ -107,7 +107,8 @@ ExitCode run_diff(const DiffCommand& o) {
   // One line per script only for a handful; the totals say the rest.
   if (comparisons.size() <= 50) {
     for (const ProfileComparison& c : comparisons) {
-      std::string what = c.same() ? "same" : fmt::format("{} of {} ops differ", c.differences, c.ops.size());
+      std::string what =
+          c.same() ? "same" : fmt::format("{} of {} ops differ", c.differences, c.ops.size());
       if (!c.same())
         what += fmt::format("; first: line {} {}", c.divergence.line, to_string(c.divergence.kind));
       out += fmt::format("{:<{}}  {}{}\n", c.file, w, what, c.semantic() ? " (semantic)" : "");

@@ -36,7 +36,7 @@ struct FuzzCommand {
   std::uint64_t scripts = 0;
   std::string profile;
   std::string against;  // the reference rule set, if any
-  std::string out;  // default: fuzz-failure-SEED.rml
+  std::string out;      // default: fuzz-failure-SEED.rml
 };
 
 namespace {
@@ -58,9 +58,9 @@ std::string count(std::uint64_t n) {
 // ones marked).
 std::vector<std::string> status_lines(const FuzzStats& s) {
   std::vector<std::string> lines;
-  lines.push_back(fmt::format("{:.0f} s: {} scripts ({}), {} operations ({})", s.seconds,
-                              s.scripts, rate(static_cast<double>(s.scripts), s.seconds),
-                              s.operations, rate(static_cast<double>(s.operations), s.seconds)));
+  lines.push_back(fmt::format("{:.0f} s: {} scripts ({}), {} operations ({})", s.seconds, s.scripts,
+                              rate(static_cast<double>(s.scripts), s.seconds), s.operations,
+                              rate(static_cast<double>(s.operations), s.seconds)));
   std::string verbs = "  verbs:";
   for (int v = 0; v < kVerbs; ++v)
     verbs += fmt::format(" {} {}", to_string(static_cast<Verb>(v)), count(s.verbs[v]));
@@ -70,7 +70,8 @@ std::vector<std::string> status_lines(const FuzzStats& s) {
   lines.push_back(fmt::format("  model paths taken: {} of {}", taken, kCoverPaths));
   std::string row;
   for (int p = 0; p < kCoverPaths; ++p) {
-    const std::string cell = fmt::format("{} {}", cover_path_name(p), s.paths[p] ? count(s.paths[p]) : "NEVER");
+    const std::string cell =
+        fmt::format("{} {}", cover_path_name(p), s.paths[p] ? count(s.paths[p]) : "NEVER");
     if (row.size() + cell.size() > 100) {
       lines.push_back(row);
       row.clear();
@@ -153,7 +154,8 @@ ExitCode run_fuzz(const FuzzCommand& o) {
   Status status(isatty(STDERR_FILENO));
   f.progress = [&](const FuzzStats& s) { status.show(s); };
   f.stop = &g_stop;
-  struct sigaction sa {}, old_int {}, old_term {};
+  struct sigaction sa {
+  }, old_int{}, old_term{};
   sa.sa_handler = on_fuzz_stop_signal;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, &old_int);
@@ -190,9 +192,15 @@ ExitCode run_fuzz(const FuzzCommand& o) {
   std::string replay;
   const std::string profile = o.profile.empty() ? "" : " --profile " + o.profile;
   switch (x.failure.kind) {
-    case Failure::Kind::violation: replay = "run --check" + profile; break;
-    case Failure::Kind::disagreement: replay = "verify"; break;
-    case Failure::Kind::alloc_failure: replay = "run --fail-each"; break;
+    case Failure::Kind::violation:
+      replay = "run --check" + profile;
+      break;
+    case Failure::Kind::disagreement:
+      replay = "verify";
+      break;
+    case Failure::Kind::alloc_failure:
+      replay = "run --fail-each";
+      break;
     case Failure::Kind::divergence:
       replay = fmt::format("diff --semantic --profile {} --profile {}",
                            o.profile.empty() ? std::string(kModelName) : o.profile, o.against);
@@ -230,7 +238,8 @@ Runner setup_fuzz(CLI::App& app) {
                  "Also run every script under this rule set; a semantic difference (result, "
                  "event counts, objects) is a failure")
       ->type_name("NAME");
-  app.add_option("--out", o->out, "Where to write a failing script (default: fuzz-failure-SEED.rml)")
+  app.add_option("--out", o->out,
+                 "Where to write a failing script (default: fuzz-failure-SEED.rml)")
       ->type_name("FILE");
   return [o] { return run_fuzz(*o); };
 }

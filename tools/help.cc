@@ -15,7 +15,7 @@ ExitCode run_help(const HelpCommand& o, const CLI::App& rmaplab) {
   if (o.subcommand.empty()) {
     // Not rmaplab.help(): that explains the selected subcommand, "help" itself.
     reporter.print(rmaplab.get_formatter()->make_help(&rmaplab, rmaplab.get_name(),
-                                                       CLI::AppFormatMode::Normal));
+                                                      CLI::AppFormatMode::Normal));
     return ExitCode::success;
   }
   std::vector<std::string> names;

@@ -43,7 +43,8 @@ int usage_error(const CLI::App& app, const std::string& message) {
   std::string usage;
   if (auto at = help.find("Usage: "); at != std::string::npos)
     usage = help.substr(at, help.find('\n', at) - at);
-  std::cerr << message << "\n" << usage << "\n"
+  std::cerr << message << "\n"
+            << usage << "\n"
             << (top ? "Run 'rmaplab --help' for the subcommands.\n"
                     : fmt::format("Run 'rmaplab help {}' for its options.\n", app.get_name()));
   return static_cast<int>(ExitCode::usage);
@@ -52,12 +53,12 @@ int usage_error(const CLI::App& app, const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"rmaplab: a laboratory for Linux 6.18's anonymous reverse mapping "
-               "(anon_vma, anon_vma_chain, mm/rmap.c)",
-               "rmaplab"};
+  CLI::App app{
+      "rmaplab: a laboratory for Linux 6.18's anonymous reverse mapping "
+      "(anon_vma, anon_vma_chain, mm/rmap.c)",
+      "rmaplab"};
   app.set_version_flag("--version",
-                       fmt::format("rmaplab {} (model: {})", RMAPLAB_VERSION,
-                                   rmaplab::kModelName));
+                       fmt::format("rmaplab {} (model: {})", RMAPLAB_VERSION, rmaplab::kModelName));
   app.require_subcommand(0, 1);
   app.allow_extras();
   std::vector<std::pair<CLI::App*, Runner>> runners;

@@ -31,17 +31,23 @@ ExitCode run_fail_each(const RunCommand& o, const Script& script, const model::P
   if (o.json) {
     nlohmann::json points = nlohmann::json::array();
     for (const FailPoint& p : r->points)
-      points.push_back({{"k", p.k}, {"line", p.line}, {"op", p.op}, {"result", p.result},
-                        {"expected", p.expected}, {"skipped", p.skipped}, {"killed", p.killed},
+      points.push_back({{"k", p.k},
+                        {"line", p.line},
+                        {"op", p.op},
+                        {"result", p.result},
+                        {"expected", p.expected},
+                        {"skipped", p.skipped},
+                        {"killed", p.killed},
                         {"problem", p.problem ? nlohmann::json(*p.problem) : nlohmann::json()}});
-    reporter.print(nlohmann::json{{"allocations", r->allocations}, {"passed", r->passed()},
-                                  {"points", points}}
-                       .dump(2) +
-                   "\n");
+    reporter.print(
+        nlohmann::json{{"allocations", r->allocations}, {"passed", r->passed()}, {"points", points}}
+            .dump(2) +
+        "\n");
     return r->passed() ? ExitCode::success : ExitCode::disagreement;
   }
-  std::string out = fmt::format("{}: {} allocation point{}, one run each with that allocation failing\n",
-                                script.file, r->allocations, r->allocations == 1 ? "" : "s");
+  std::string out =
+      fmt::format("{}: {} allocation point{}, one run each with that allocation failing\n",
+                  script.file, r->allocations, r->allocations == 1 ? "" : "s");
   out += fmt::format("{:>5}  {:>4}  {:<24}  {:<6}  {:<12}  {}\n", "alloc", "line", "operation",
                      "result", "6.18 returns", "after");
   int failed = 0;
@@ -100,9 +106,11 @@ Runner setup_run(CLI::App& app) {
   auto o = std::make_shared<RunCommand>();
   app.add_option("script", o->script, "Workload script (.rml); '-' reads standard input")
       ->required();
-  app.add_flag("--json", o->json, "Print the JSON document (workload-language.md) instead of the table");
-  app.add_flag("--check", o->check,
-               "Check every invariant after every operation; stop at the first broken one (exit 1)");
+  app.add_flag("--json", o->json,
+               "Print the JSON document (workload-language.md) instead of the table");
+  app.add_flag(
+      "--check", o->check,
+      "Check every invariant after every operation; stop at the first broken one (exit 1)");
   app.add_option("--fail-alloc", o->fail_alloc,
                  "Make the K-th anon_vma/AVC allocation fail, as kmem_cache_alloc can")
       ->type_name("K")

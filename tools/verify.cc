@@ -52,17 +52,21 @@ namespace {
 
 // One script of a run over many: a file to load, or a generated one.
 struct Input {
-  std::string name;                    // as shown: the path, or seed-S.rml
-  std::optional<std::uint64_t> seed;   // generated
+  std::string name;                   // as shown: the path, or seed-S.rml
+  std::optional<std::uint64_t> seed;  // generated
 };
 
 ExitCode exit_code(Verification::Outcome outcome) {
   switch (outcome) {
     case Verification::Outcome::agree:
-    case Verification::Outcome::ran: return ExitCode::success;
-    case Verification::Outcome::differ: return ExitCode::disagreement;
-    case Verification::Outcome::script_error: return ExitCode::usage;
-    case Verification::Outcome::kernel_error: return ExitCode::unobservable;
+    case Verification::Outcome::ran:
+      return ExitCode::success;
+    case Verification::Outcome::differ:
+      return ExitCode::disagreement;
+    case Verification::Outcome::script_error:
+      return ExitCode::usage;
+    case Verification::Outcome::kernel_error:
+      return ExitCode::unobservable;
   }
   return ExitCode::unobservable;
 }
@@ -154,8 +158,8 @@ ExitCode verify_many(const VerifyCommand& o, report::Reporter& reporter) {
     return ExitCode::usage;
   }
   if (Status s = kernel::probe(); !s.ok()) {
-    reporter.message(fmt::format("rmaplab verify: the kernel cannot be observed here: {}",
-                                 s.error().message));
+    reporter.message(
+        fmt::format("rmaplab verify: the kernel cannot be observed here: {}", s.error().message));
     return ExitCode::unobservable;
   }
   const bool json = reporter.format() == report::Format::json;
@@ -197,9 +201,8 @@ ExitCode verify_many(const VerifyCommand& o, report::Reporter& reporter) {
   std::vector<Script> chunk;
   std::vector<const Input*> chunk_inputs;
   auto verify_chunk = [&] {
-    verify_scripts(chunk, options, [&](std::size_t i, const Verification& v) {
-      report(*chunk_inputs[i], v);
-    });
+    verify_scripts(chunk, options,
+                   [&](std::size_t i, const Verification& v) { report(*chunk_inputs[i], v); });
     chunk.clear();
     chunk_inputs.clear();
   };
@@ -260,13 +263,15 @@ ExitCode run_verify(const VerifyCommand& o) {
   report::Reporter reporter(o.json ? report::Format::json : report::Format::text, std::cout,
                             std::cerr);
   if (o.scripts.empty() && o.generate == 0) {
-    reporter.message("rmaplab verify: no script given (name scripts or directories, or use "
-                     "--generate N)");
+    reporter.message(
+        "rmaplab verify: no script given (name scripts or directories, or use "
+        "--generate N)");
     return ExitCode::usage;
   }
   std::error_code ec;
-  const bool one = o.generate == 0 && o.scripts.size() == 1 &&
-                   (o.scripts.front() == "-" || !std::filesystem::is_directory(o.scripts.front(), ec));
+  const bool one =
+      o.generate == 0 && o.scripts.size() == 1 &&
+      (o.scripts.front() == "-" || !std::filesystem::is_directory(o.scripts.front(), ec));
   return one ? verify_one(o, reporter) : verify_many(o, reporter);
 }
 

@@ -48,13 +48,13 @@ bool is_semantic(ProfileDiffKind kind);
 // One operation under both profiles.
 struct ProfileOpDiff {
   int line = 0;
-  std::string op;                               // the operation's text
+  std::string op;  // the operation's text
   Verb verb{};
   std::string result_a, result_b;               // "ok", "ENOMEM", "OOM", "script error: ..."
   std::vector<std::string> events_a, events_b;  // "+anon_vma anon_vma_fork", in order
   std::map<std::string, std::uint64_t> locks_a, locks_b;  // acquisitions per lock
-  std::vector<ProfileDiffKind> differs;         // the kinds that differ here
-  std::string objects_a, objects_b;             // objects: the first line that differs
+  std::vector<ProfileDiffKind> differs;                   // the kinds that differ here
+  std::string objects_a, objects_b;                       // objects: the first line that differs
 };
 
 struct ProfileDifference {
@@ -65,16 +65,16 @@ struct ProfileDifference {
 };
 
 struct ProfileComparison {
-  std::string file;                  // the script
-  std::string a, b;                  // the profiles' names
-  std::vector<ProfileOpDiff> ops;    // every operation run (both sides stop at a script error)
+  std::string file;                      // the script
+  std::string a, b;                      // the profiles' names
+  std::vector<ProfileOpDiff> ops;        // every operation run (both sides stop at a script error)
   std::vector<ProfileDifference> first;  // the first difference of each kind, in kind order
-  std::size_t differences = 0;       // operations with any difference
-  ProfileDifference divergence;      // the first difference of all (differences > 0)
+  std::size_t differences = 0;           // operations with any difference
+  ProfileDifference divergence;          // the first difference of all (differences > 0)
 
   bool same() const { return differences == 0; }
   bool differs_in(ProfileDiffKind kind) const;
-  bool semantic() const;             // differs in a semantic kind
+  bool semantic() const;  // differs in a semantic kind
 };
 
 // Runs `script` under `a` and under `b`. A script error at the same
@@ -98,7 +98,7 @@ struct ProfileDiffTotals {
     std::int64_t anon_vma_events_a = 0, anon_vma_events_b = 0;  // allocations + frees
     std::int64_t avc_events_a = 0, avc_events_b = 0;
   };
-  std::map<std::string, PerVerb> per_verb;  // "fork", "write", ...
+  std::map<std::string, PerVerb> per_verb;    // "fork", "write", ...
   std::vector<std::string> semantic_scripts;  // files that differ semantically
 
   void add(const ProfileComparison& c);

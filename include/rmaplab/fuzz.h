@@ -54,9 +54,9 @@ struct Failure {
   // divergence diff.h's kind, "event counts"), or for alloc_failure the
   // rule or "result" (the failing operation's result).
   std::string what;
-  int line = 0;         // the operation after which it showed
-  std::string op;       // that operation's text
-  std::string message;  // one sentence naming the objects
+  int line = 0;                  // the operation after which it showed
+  std::string op;                // that operation's text
+  std::string message;           // one sentence naming the objects
   std::uint64_t fail_alloc = 0;  // alloc_failure: the allocation that failed
 
   bool same_as(const Failure& o) const { return kind == o.kind && what == o.what; }
@@ -121,11 +121,11 @@ std::string script_text(const Script& script);
 // --- fuzzing ---
 
 struct FuzzOptions {
-  std::uint64_t seed = 1;       // script i is generated from seed + i
-  double seconds = 60;          // stop after this long; 0: no time limit
+  std::uint64_t seed = 1;         // script i is generated from seed + i
+  double seconds = 60;            // stop after this long; 0: no time limit
   std::uint64_t max_scripts = 0;  // stop after this many scripts; 0: no limit
   bool kernel = false;
-  int jobs = 1;                 // worker processes (1: run in this process)
+  int jobs = 1;  // worker processes (1: run in this process)
   const model::Profile* profile = nullptr;
   const model::Profile* reference = nullptr;  // TestOptions::reference
   // Called about once a second with the totals so far, and once at the end.
@@ -136,11 +136,11 @@ struct FuzzOptions {
 
 struct FuzzFinding {
   std::uint64_t seed = 0;
-  GenOptions gen;        // generate_script(gen) is the failing script
-  std::string script;    // its text
+  GenOptions gen;      // generate_script(gen) is the failing script
+  std::string script;  // its text
   Failure failure;
-  std::string shrunk;    // the shrunk script, with a comment saying where it came from
-  int shrunk_ops = 0;    // its operation lines
+  std::string shrunk;      // the shrunk script, with a comment saying where it came from
+  int shrunk_ops = 0;      // its operation lines
   Failure shrunk_failure;  // how it fails (lines refer to `shrunk`)
   ShrinkStats shrink;
 };
@@ -161,15 +161,15 @@ Result<FuzzResult> fuzz(const FuzzOptions& options);
 // --- allocation-failure sweeps ---
 
 struct FailPoint {
-  std::uint64_t k = 0;     // the allocation that failed (1-based)
-  int line = 0;            // the operation it failed in
-  std::string op;          // that operation
-  std::string result;      // what the operation returned
-  std::string expected;    // what 6.18 returns there ("ENOMEM", "OOM", "ENOMEM or ok")
-  int skipped = 0;         // later operations of processes that do not exist (a failed fork's child)
-  int killed = 0;          // processes killed by an access they could no longer make
+  std::uint64_t k = 0;   // the allocation that failed (1-based)
+  int line = 0;          // the operation it failed in
+  std::string op;        // that operation
+  std::string result;    // what the operation returned
+  std::string expected;  // what 6.18 returns there ("ENOMEM", "OOM", "ENOMEM or ok")
+  int skipped = 0;       // later operations of processes that do not exist (a failed fork's child)
+  int killed = 0;        // processes killed by an access they could no longer make
   std::optional<std::string> problem;  // why this point fails, if it does
-  std::string rule;        // with a problem: the invariant's rule, or "result"
+  std::string rule;                    // with a problem: the invariant's rule, or "result"
 };
 
 struct FailEachReport {
@@ -187,6 +187,7 @@ struct FailEachReport {
 Result<FailEachReport> fail_each(const Script& script, const model::Profile* profile = nullptr);
 
 // One point of fail_each(): `script` with allocation k failing.
-FailPoint fail_point(const Script& script, std::uint64_t k, const model::Profile* profile = nullptr);
+FailPoint fail_point(const Script& script, std::uint64_t k,
+                     const model::Profile* profile = nullptr);
 
 }  // namespace rmaplab

@@ -26,8 +26,8 @@
 // process ignores them). All of that is restored before it returns. On such a
 // signal it ends every helper, removes its tracefs instance, restores the
 // previous signal handlers and re-raises the signal; if that does not end the
-// process, run() returns an "interrupted" error. If the process is killed outright, the helpers die with it (they
-// read end-of-file on their command pipes), and the next run removes the stale
+// process, run() returns an "interrupted" error. If the process is killed outright, the helpers die
+// with it (they read end-of-file on their command pipes), and the next run removes the stale
 // instance.
 #pragma once
 
@@ -67,11 +67,11 @@ struct VmaLayout {
 
 // A present page inside the arena.
 struct PageInfo {
-  std::uint32_t page = 0;        // arena page number
-  bool zero_page = false;        // the shared zero page (KPF_ZERO_PAGE)
-  std::uint64_t pfn = 0;         // /proc/PID/pagemap
-  std::uint64_t mapcount = 0;    // /proc/kpagecount
-  bool exclusive = false;        // pagemap bit 56: exclusively mapped
+  std::uint32_t page = 0;      // arena page number
+  bool zero_page = false;      // the shared zero page (KPF_ZERO_PAGE)
+  std::uint64_t pfn = 0;       // /proc/PID/pagemap
+  std::uint64_t mapcount = 0;  // /proc/kpagecount
+  bool exclusive = false;      // pagemap bit 56: exclusively mapped
   bool operator==(const PageInfo&) const = default;
 };
 
@@ -88,8 +88,8 @@ struct ProcessState {
 
 struct OpResult {
   int line = 0;
-  std::string result;         // "ok" or the errno name, e.g. "EFAULT"
-  std::vector<Event> events;  // in trace order
+  std::string result;               // "ok" or the errno name, e.g. "EFAULT"
+  std::vector<Event> events;        // in trace order
   std::vector<ProcessState> after;  // only with Options::snapshot
 
   std::size_t count(ObjectKind kind, bool alloc) const;

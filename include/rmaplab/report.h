@@ -35,9 +35,9 @@ struct Comparison;
 // What the rmaplab command exits with; one meaning per value.
 enum class ExitCode : int {
   success = 0,
-  disagreement = 1,   // the model disagrees with the kernel, or an invariant broke
-  usage = 2,          // bad command line or script error
-  unobservable = 3,   // the running kernel cannot be observed here
+  disagreement = 1,  // the model disagrees with the kernel, or an invariant broke
+  usage = 2,         // bad command line or script error
+  unobservable = 3,  // the running kernel cannot be observed here
 };
 
 // The model the run reports describe (the JSON's "model" field).
@@ -60,8 +60,8 @@ std::vector<std::pair<std::string, Counts>> call_site_totals(
 // --- text table (table.cc) ---
 
 struct TableOptions {
-  bool checked = false;         // the invariant checker ran after every operation
-  std::uint64_t fail_alloc = 0; // an allocation failure was injected at this allocation
+  bool checked = false;          // the invariant checker ran after every operation
+  std::uint64_t fail_alloc = 0;  // an allocation failure was injected at this allocation
 };
 
 // One row per operation:
@@ -106,19 +106,19 @@ struct WalkCandidate {
   std::uint32_t vma_start = 0, vma_end = 0;  // arena pages [start, end)
   std::uint32_t page = 0;                    // where the folio would be mapped
   Mapping mapping = Mapping::nothing;
-  std::uint32_t other_folio = 0;             // other_folio: the folio there instead
+  std::uint32_t other_folio = 0;  // other_folio: the folio there instead
 };
 
 struct Walk {
   std::string file;
-  int line = 0;                 // the state is the one after this line (0: start)
-  std::string process;          // the folio as found: PROCESS maps it at PAGE
+  int line = 0;         // the state is the one after this line (0: start)
+  std::string process;  // the folio as found: PROCESS maps it at PAGE
   std::uint32_t page = 0;
-  std::uint32_t folio = 0;      // the folio's id
-  std::uint64_t index = 0;      // folio->index (its page offset)
-  std::uint32_t anon_vma = 0;   // id of the anon_vma folio->mapping points to
+  std::uint32_t folio = 0;     // the folio's id
+  std::uint64_t index = 0;     // folio->index (its page offset)
+  std::uint32_t anon_vma = 0;  // id of the anon_vma folio->mapping points to
   std::uint32_t mapcount = 0;
-  bool exclusive = false;       // PG_anon_exclusive
+  bool exclusive = false;                 // PG_anon_exclusive
   std::vector<WalkCandidate> candidates;  // the interval tree's order
   // The locks the kernel's walk takes: the root rwsem for read once, and
   // page_vma_mapped_walk's PTE lock per candidate whose page table exists.

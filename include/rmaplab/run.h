@@ -33,9 +33,9 @@ struct Profile;
 
 struct EventRecord {
   bool alloc = true;
-  bool anon_vma = true;        // else anon_vma_chain
-  std::string site;            // kernel function, e.g. "anon_vma_fork"
-  std::uint32_t id = 0;        // per kind, 1-based, in allocation order
+  bool anon_vma = true;  // else anon_vma_chain
+  std::string site;      // kernel function, e.g. "anon_vma_fork"
+  std::uint32_t id = 0;  // per kind, 1-based, in allocation order
 };
 
 struct VmaRecord {
@@ -47,11 +47,11 @@ struct VmaRecord {
 };
 
 struct PageRecord {
-  std::uint32_t page = 0;     // arena page with a present PTE
-  std::uint32_t folio = 0;    // folio id; 0 for the zero page
+  std::uint32_t page = 0;   // arena page with a present PTE
+  std::uint32_t folio = 0;  // folio id; 0 for the zero page
   bool zero_page = false;
-  bool shared = false;        // a shmem page (MAP_SHARED)
-  std::uint32_t mapcount = 0; // PTEs mapping the folio, all processes
+  bool shared = false;         // a shmem page (MAP_SHARED)
+  std::uint32_t mapcount = 0;  // PTEs mapping the folio, all processes
 };
 
 struct ProcessRecord {
@@ -77,16 +77,16 @@ struct Metrics {
 
 struct OpRecord {
   int line = 0;
-  std::string text;                 // the operation, canonical form
-  std::string result = "ok";        // "ok", an errno name, or "OOM" for a fault
+  std::string text;           // the operation, canonical form
+  std::string result = "ok";  // "ok", an errno name, or "OOM" for a fault
   int anon_vma_alloc = 0, anon_vma_free = 0, avc_alloc = 0, avc_free = 0;
   std::vector<EventRecord> events;
   std::size_t live_anon_vma = 0, live_avc = 0;  // after the operation
-  std::vector<ProcessRecord> layout;             // live processes after it
+  std::vector<ProcessRecord> layout;            // live processes after it
   // Lock acquisitions during the operation, by lock ("anon_vma_root_write",
   // "mmap_lock_read", ...: every lock the model counts, see src/model/env.h).
   std::map<std::string, std::uint64_t> locks;
-  Metrics metrics;                               // after it (RunOptions::metrics)
+  Metrics metrics;  // after it (RunOptions::metrics)
 };
 
 // An invariant the checker found broken.
@@ -98,11 +98,11 @@ struct Violation {
 };
 
 struct RunOptions {
-  bool check = false;             // invariant checker after every operation
-  int stop_after_line = 0;        // stop after the operation on this line (0: run all)
-  std::uint64_t fail_alloc = 0;   // inject a failure at this anon_vma/AVC allocation (1-based)
-  bool layouts = true;            // record VMA layouts per operation
-  bool metrics = false;           // compute OpRecord::metrics per operation
+  bool check = false;            // invariant checker after every operation
+  int stop_after_line = 0;       // stop after the operation on this line (0: run all)
+  std::uint64_t fail_alloc = 0;  // inject a failure at this anon_vma/AVC allocation (1-based)
+  bool layouts = true;           // record VMA layouts per operation
+  bool metrics = false;          // compute OpRecord::metrics per operation
   const model::Profile* profile = nullptr;  // the rules (src/profile); null: linux-6.18
 };
 

@@ -19,7 +19,16 @@
 namespace rmaplab {
 
 enum class Verb : std::uint8_t {
-  spawn, mmap, munmap, mprotect, mremap, madvise, write, read, fork, exit
+  spawn,
+  mmap,
+  munmap,
+  mprotect,
+  mremap,
+  madvise,
+  write,
+  read,
+  fork,
+  exit
 };
 
 // PROT_* combinations the language allows.
@@ -33,22 +42,22 @@ inline constexpr std::uint64_t kPageSize = 4096;
 
 struct Op {
   Verb verb{};
-  int line = 0;     // 1-based line in the file
-  int column = 1;   // 1-based column of the operation's first token
-  int arg_column = 1;  // column of the first page argument (A), for messages
-  int proc = -1;    // slot of the acting process (spawn: the new process)
-  int child = -1;   // fork: slot of the new child
-  std::uint32_t a = 0, n = 0;  // pages [a, a+n)
-  std::uint32_t b = 0, m = 0;  // mremap: destination page and new length
-  Prot prot = Prot::rw;        // mmap, mprotect
-  bool shared = false;         // mmap
+  int line = 0;                      // 1-based line in the file
+  int column = 1;                    // 1-based column of the operation's first token
+  int arg_column = 1;                // column of the first page argument (A), for messages
+  int proc = -1;                     // slot of the acting process (spawn: the new process)
+  int child = -1;                    // fork: slot of the new child
+  std::uint32_t a = 0, n = 0;        // pages [a, a+n)
+  std::uint32_t b = 0, m = 0;        // mremap: destination page and new length
+  Prot prot = Prot::rw;              // mmap, mprotect
+  bool shared = false;               // mmap
   Advice advice = Advice::dontneed;  // madvise
 };
 
 struct Script {
-  std::string file;                 // as named in messages ("-" is <stdin>)
-  std::vector<std::string> procs;   // slot -> process name
-  std::vector<Op> ops;              // one per operation line, in order
+  std::string file;                // as named in messages ("-" is <stdin>)
+  std::vector<std::string> procs;  // slot -> process name
+  std::vector<Op> ops;             // one per operation line, in order
 };
 
 // Parses and checks a whole script. On failure the error reads

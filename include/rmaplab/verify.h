@@ -45,7 +45,8 @@ struct Difference {
   DiffKind kind;
   int line = 0;
   std::string op;       // the operation's text
-  std::string message;  // what differs: "model frees anon_vma #3, kernel frees the object the model calls #2"
+  std::string message;  // what differs: "model frees anon_vma #3, kernel frees the object the model
+                        // calls #2"
 };
 
 // One operation side by side.
@@ -101,10 +102,10 @@ struct Verification {
     ran,           // kernel_only: the kernel ran the script
   };
   Outcome outcome = Outcome::script_error;
-  std::string error;          // script_error, kernel_error: one sentence
-  std::size_t operations = 0; // the script's operation lines
-  kernel::Run kernel;         // agree, differ, ran
-  Comparison comparison;      // agree, differ (empty with kernel_only)
+  std::string error;           // script_error, kernel_error: one sentence
+  std::size_t operations = 0;  // the script's operation lines
+  kernel::Run kernel;          // agree, differ, ran
+  Comparison comparison;       // agree, differ (empty with kernel_only)
   // differ, from verify_scripts(): set when the script differed in a joined
   // run but agreed when run alone (the comparison is the joined run's).
   std::string note;

@@ -57,7 +57,8 @@ class Machine;
 
 struct Finding {
   std::string rule;     // "I6 num_active_vmas"
-  std::string message;  // names the objects: "anon_vma #3 has num_active_vmas 2, but 1 VMA uses it (P vma#5 [0,4))"
+  std::string message;  // names the objects: "anon_vma #3 has num_active_vmas 2, but 1 VMA uses it
+                        // (P vma#5 [0,4))"
 };
 
 // Checks the whole state. Returns the first broken rule, or nothing.

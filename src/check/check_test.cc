@@ -130,8 +130,8 @@ std::optional<Violation> first_violation(std::string_view text) {
 }
 ::testing::AssertionResult Clean(const std::optional<Violation>& v) {
   if (!v) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "after line " << v->line << " (" << v->op << "): " << v->rule << ": "
-                                       << v->message;
+  return ::testing::AssertionFailure()
+         << "after line " << v->line << " (" << v->op << "): " << v->rule << ": " << v->message;
 }
 
 // The finding names `rule` (its id, e.g. "I6") and mentions every `object`.
@@ -139,10 +139,12 @@ std::optional<Violation> first_violation(std::string_view text) {
                                    std::initializer_list<std::string_view> objects) {
   if (!f) return ::testing::AssertionFailure() << "the checker found nothing";
   if (f->rule.substr(0, f->rule.find(' ')) != rule)
-    return ::testing::AssertionFailure() << "rule " << f->rule << ", not " << rule << ": " << f->message;
+    return ::testing::AssertionFailure()
+           << "rule " << f->rule << ", not " << rule << ": " << f->message;
   for (std::string_view o : objects)
     if (f->message.find(o) == std::string::npos)
-      return ::testing::AssertionFailure() << "the message does not name " << o << ": " << f->message;
+      return ::testing::AssertionFailure()
+             << "the message does not name " << o << ": " << f->message;
   return ::testing::AssertionSuccess() << f->rule << ": " << f->message;
 }
 
@@ -335,13 +337,15 @@ TEST(CheckFails, I3AvcOnListButNotInTree) {
   World w(kForked);
   anon_vma& root = w.av(1);
   root.rb_root.erase(World::avc(w.vma("C", 0), root));  // still on C's list
-  EXPECT_TRUE(Reports(w.check(), "I3", {"AVC (" + w.vma_name("C", 0) + ", anon_vma #1)", "not in"}));
+  EXPECT_TRUE(
+      Reports(w.check(), "I3", {"AVC (" + w.vma_name("C", 0) + ", anon_vma #1)", "not in"}));
 }
 
 TEST(CheckFails, I3PgoffChangedWithoutReinsertingAvcs) {
   World w(kFaulted);
   w.vma("P", 0).vm_pgoff += 100;  // the tree still files it under the old range
-  EXPECT_TRUE(Reports(w.check(), "I3", {"anon_vma #1", "AVC (" + w.vma_name("P", 0) + ", anon_vma #1)"}));
+  EXPECT_TRUE(
+      Reports(w.check(), "I3", {"anon_vma #1", "AVC (" + w.vma_name("P", 0) + ", anon_vma #1)"}));
 }
 
 TEST(CheckFails, I3TreeHoldsAnAvcNoChainLists) {
@@ -362,7 +366,8 @@ TEST(CheckFails, I3AvcAllocatedButNeverLinked) {
 TEST(CheckFails, I3AvcNamesAnotherVma) {
   World w(kForked);  // P's and C's VMAs have the same range, so the tree keys stay right
   World::avc(w.vma("P", 0), w.av(1)).vma = &w.vma("C", 0);
-  EXPECT_TRUE(Reports(w.check(), "I3", {w.vma_name("P", 0), fmt::format("vma#{}", w.vma("C", 0).id)}));
+  EXPECT_TRUE(
+      Reports(w.check(), "I3", {w.vma_name("P", 0), fmt::format("vma#{}", w.vma("C", 0).id)}));
 }
 
 TEST(CheckFails, I3ChainListWithBrokenLinks) {
@@ -393,7 +398,8 @@ TEST(CheckFails, I4ChainNotClosedUnderParent) {
   w.av(1).rb_root.erase(to_root);  // P's AVC keeps #1's tree non-empty
   to_root.same_vma.del();
   w.env().free_avc(&to_root, CallSite::unlink_anon_vmas);
-  EXPECT_TRUE(Reports(w.check(), "I4", {w.vma_name("C", 0), "anon_vma #2 but not its parent anon_vma #1"}));
+  EXPECT_TRUE(
+      Reports(w.check(), "I4", {w.vma_name("C", 0), "anon_vma #2 but not its parent anon_vma #1"}));
 }
 
 TEST(CheckFails, I5ParentBeforeChild) {
@@ -402,7 +408,8 @@ TEST(CheckFails, I5ParentBeforeChild) {
   model::list_head* newest = c.anon_vma_chain.next;  // #2's AVC
   newest->del();
   c.anon_vma_chain.add_tail(newest);  // [#1, #2]
-  EXPECT_TRUE(Reports(w.check(), "I5", {w.vma_name("C", 0), "anon_vma #2 after its parent anon_vma #1"}));
+  EXPECT_TRUE(
+      Reports(w.check(), "I5", {w.vma_name("C", 0), "anon_vma #2 after its parent anon_vma #1"}));
 }
 
 TEST(CheckFails, I6NumActiveVmas) {
@@ -439,7 +446,8 @@ P mmap 20 4
 P write 20         # root #3
 )");
   anon_vma_test_access::parent(w.av(2)) = &w.av(3);
-  EXPECT_TRUE(Reports(w.check(), "I9", {"anon_vma #2", "has parent anon_vma #3", "another family"}));
+  EXPECT_TRUE(
+      Reports(w.check(), "I9", {"anon_vma #2", "has parent anon_vma #3", "another family"}));
 }
 
 TEST(CheckFails, I9ParentCycle) {
@@ -471,14 +479,16 @@ P write 10         # root #2
   model::folio& f = w.folio_at("P", 0);
   f.mapping = &w.av(2);
   f.mapping_id = 2;
-  EXPECT_TRUE(Reports(w.check(), "I10", {fmt::format("folio #{}", f.id), "P page 0", "anon_vma #2", "no AVC"}));
+  EXPECT_TRUE(Reports(w.check(), "I10",
+                      {fmt::format("folio #{}", f.id), "P page 0", "anon_vma #2", "no AVC"}));
 }
 
 TEST(CheckFails, I10FolioIndexNotLinear) {
   World w(kFaulted);
   model::folio& f = w.folio_at("P", 3);
   ++f.index;  // an rmap walk would look for it at page 4
-  EXPECT_TRUE(Reports(w.check(), "I10", {fmt::format("folio #{}", f.id), "P page 3", w.vma_name("P", 0)}));
+  EXPECT_TRUE(
+      Reports(w.check(), "I10", {fmt::format("folio #{}", f.id), "P page 3", w.vma_name("P", 0)}));
 }
 
 TEST(CheckFails, I10FolioMappingFreed) {
@@ -510,7 +520,8 @@ E mprotect 4 4 r
   to3.same_vma.del();
   w.env().free_avc(&to3, CallSite::unlink_anon_vmas);
   EXPECT_TRUE(
-      Reports(w.check(), "I11", {w.vma_name("E", 0), w.vma_name("E", 4), "share anon_vma #2", "anon_vma #3"}));
+      Reports(w.check(), "I11",
+              {w.vma_name("E", 0), w.vma_name("E", 4), "share anon_vma #2", "anon_vma #3"}));
 }
 
 TEST(CheckFails, I12AnAvcOutlivesEveryProcess) {
@@ -557,7 +568,8 @@ TEST(CheckFails, B3AnonFolioInUnfaultedVma) {
   model::folio& f = w.folio_at("P", 0);
   w.proc("P").ptes.set(10, &f);  // replaces a zero-page PTE
   ++f.mapcount;
-  EXPECT_TRUE(Reports(w.check(), "B3", {w.vma_name("P", 10), fmt::format("folio #{}", f.id), "no anon_vma"}));
+  EXPECT_TRUE(Reports(w.check(), "B3",
+                      {w.vma_name("P", 10), fmt::format("folio #{}", f.id), "no anon_vma"}));
 }
 
 // The CLI's path: Simulation::check() names the line and operation after

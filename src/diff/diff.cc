@@ -15,11 +15,16 @@ namespace rmaplab {
 
 std::string_view to_string(ProfileDiffKind kind) {
   switch (kind) {
-    case ProfileDiffKind::result: return "result";
-    case ProfileDiffKind::event_counts: return "event counts";
-    case ProfileDiffKind::event_order: return "event order";
-    case ProfileDiffKind::locks: return "locks";
-    case ProfileDiffKind::objects: return "objects";
+    case ProfileDiffKind::result:
+      return "result";
+    case ProfileDiffKind::event_counts:
+      return "event counts";
+    case ProfileDiffKind::event_order:
+      return "event order";
+    case ProfileDiffKind::locks:
+      return "locks";
+    case ProfileDiffKind::objects:
+      return "objects";
   }
   return "?";
 }
@@ -81,29 +86,31 @@ std::vector<std::string> objects_of(const model::Machine& m, const Script& scrip
       out.push_back(fmt::format("{} [{}-{}) {} pgoff={} anon_vma={} chain=[{}]", proc, v.vm_start,
                                 v.vm_end, v.maps_prot(), v.vm_pgoff,
                                 v.anon_vma ? av_name(v.anon_vma) : "-", chain));
-      mm->ptes.for_each_present(v.vm_start, v.vm_end, [&](std::uint32_t page, const model::folio* f) {
-        if (model::is_zero_page(f)) {
-          out.push_back(fmt::format("{} page {}: zero page", proc, page));
-          return;
-        }
-        auto [it, fresh] = folio_names.emplace(f, folio_names.size() + 1);
-        std::string mapping = "shmem";
-        if (f->is_anon())
-          mapping = m.env().is_live(f->mapping, f->mapping_id) ? av_name(f->mapping)
-                                                                : "a freed anon_vma";
-        out.push_back(fmt::format("{} page {}: f{} anon_vma={} index={} mapcount={}{}", proc, page,
-                                  it->second, mapping, f->index, f->mapcount,
-                                  f->anon_exclusive ? " exclusive" : ""));
-      });
+      mm->ptes.for_each_present(
+          v.vm_start, v.vm_end, [&](std::uint32_t page, const model::folio* f) {
+            if (model::is_zero_page(f)) {
+              out.push_back(fmt::format("{} page {}: zero page", proc, page));
+              return;
+            }
+            auto [it, fresh] = folio_names.emplace(f, folio_names.size() + 1);
+            std::string mapping = "shmem";
+            if (f->is_anon())
+              mapping = m.env().is_live(f->mapping, f->mapping_id) ? av_name(f->mapping)
+                                                                   : "a freed anon_vma";
+            out.push_back(fmt::format("{} page {}: f{} anon_vma={} index={} mapcount={}{}", proc,
+                                      page, it->second, mapping, f->index, f->mapcount,
+                                      f->anon_exclusive ? " exclusive" : ""));
+          });
     });
   }
   for (std::size_t i = 0; i < avs.size(); ++i) {  // parents and roots may add names
     const model::anon_vma* av = avs[i];
     const std::string name = av_name(av);
-    out.push_back(fmt::format("{} parent={} root={} refcount={} num_children={} "
-                              "num_active_vmas={}",
-                              name, av_name(av->parent()), av_name(av->root()), av->refcount(),
-                              av->num_children(), av->num_active_vmas()));
+    out.push_back(
+        fmt::format("{} parent={} root={} refcount={} num_children={} "
+                    "num_active_vmas={}",
+                    name, av_name(av->parent()), av_name(av->root()), av->refcount(),
+                    av->num_children(), av->num_active_vmas()));
   }
   out.push_back(fmt::format("live: {} anon_vma, {} avc, {} vma, {} folio", m.env().live_anon_vmas(),
                             m.env().live_avcs(), m.env().live_vmas(), m.env().live_folios()));
@@ -170,8 +177,8 @@ Result<ProfileComparison> compare_profiles(const Script& script, const model::Pr
       o.locks_b = rb->locks;
     }
     if (o.result_a != o.result_b)
-      note(o, ProfileDiffKind::result, fmt::format("result: {} under {}, {} under {}", o.result_a,
-                                                   c.a, o.result_b, c.b));
+      note(o, ProfileDiffKind::result,
+           fmt::format("result: {} under {}, {} under {}", o.result_a, c.a, o.result_b, c.b));
     if (ra && rb) {
       if (sorted(o.events_a) != sorted(o.events_b))
         note(o, ProfileDiffKind::event_counts,
@@ -182,8 +189,8 @@ Result<ProfileComparison> compare_profiles(const Script& script, const model::Pr
              fmt::format("event order: {} under {}; {} under {}", compact(o.events_a), c.a,
                          compact(o.events_b), c.b));
       if (o.locks_a != o.locks_b)
-        note(o, ProfileDiffKind::locks, fmt::format("locks ({} -> {}): {}", c.a, c.b,
-                                                    locks_change(o.locks_a, o.locks_b)));
+        note(o, ProfileDiffKind::locks,
+             fmt::format("locks ({} -> {}): {}", c.a, c.b, locks_change(o.locks_a, o.locks_b)));
       const auto objects_a = objects_of(sa.sim.machine(), script);
       const auto objects_b = objects_of(sb.sim.machine(), script);
       if (objects_a != objects_b) {
@@ -226,8 +233,10 @@ void ProfileDiffTotals::add(const ProfileComparison& c) {
     }
     for (const auto& [lock, n] : o.locks_a) v.locks_a[lock] += n;
     for (const auto& [lock, n] : o.locks_b) v.locks_b[lock] += n;
-    for (const std::string& e : o.events_a) (e.find("anon_vma ") == 1 ? v.anon_vma_events_a : v.avc_events_a)++;
-    for (const std::string& e : o.events_b) (e.find("anon_vma ") == 1 ? v.anon_vma_events_b : v.avc_events_b)++;
+    for (const std::string& e : o.events_a)
+      (e.find("anon_vma ") == 1 ? v.anon_vma_events_a : v.avc_events_a)++;
+    for (const std::string& e : o.events_b)
+      (e.find("anon_vma ") == 1 ? v.anon_vma_events_b : v.avc_events_b)++;
   }
 }
 

@@ -44,7 +44,8 @@ std::string counts_line(const std::array<std::size_t, kProfileDiffKinds.size()>&
 
 json counts_json(const std::array<std::size_t, kProfileDiffKinds.size()>& n) {
   json out = json::object();
-  for (std::size_t k = 0; k < n.size(); ++k) out[std::string(to_string(kProfileDiffKinds[k]))] = n[k];
+  for (std::size_t k = 0; k < n.size(); ++k)
+    out[std::string(to_string(kProfileDiffKinds[k]))] = n[k];
   return out;
 }
 
@@ -128,19 +129,22 @@ std::string profile_totals_text(const ProfileDiffTotals& t) {
     out += fmt::format("  {}\n", t.semantic_scripts[i]);
   if (t.semantic_scripts.size() > 10)
     out += fmt::format("  ... and {} more\n", t.semantic_scripts.size() - 10);
-  out += fmt::format("\nper operation type: operations, differing (result/counts/order/locks/"
-                     "objects), anon_vma and AVC events, and lock acquisitions ({} -> {}):\n",
-                     t.a, t.b);
+  out += fmt::format(
+      "\nper operation type: operations, differing (result/counts/order/locks/"
+      "objects), anon_vma and AVC events, and lock acquisitions ({} -> {}):\n",
+      t.a, t.b);
   for (const auto& [verb, v] : t.per_verb) {
-    out += fmt::format("  {:<9} {:>6} ops  differ {}/{}/{}/{}/{}  anon_vma {} -> {}  AVC {} -> {}\n",
-                       verb, v.ops, v.differing[0], v.differing[1], v.differing[2], v.differing[3],
-                       v.differing[4], v.anon_vma_events_a, v.anon_vma_events_b, v.avc_events_a,
-                       v.avc_events_b);
+    out += fmt::format(
+        "  {:<9} {:>6} ops  differ {}/{}/{}/{}/{}  anon_vma {} -> {}  AVC {} -> {}\n", verb, v.ops,
+        v.differing[0], v.differing[1], v.differing[2], v.differing[3], v.differing[4],
+        v.anon_vma_events_a, v.anon_vma_events_b, v.avc_events_a, v.avc_events_b);
     for (const auto& [lock, n] : v.locks_a) {
       const std::uint64_t m = v.locks_b.count(lock) ? v.locks_b.at(lock) : 0;
       if (n == 0 && m == 0) continue;
       out += fmt::format("  {:<9} {:>6}      {:<20} {} -> {}{}\n", "", "", lock, n, m,
-                         n == m ? "" : fmt::format(" ({:+})", static_cast<std::int64_t>(m) - static_cast<std::int64_t>(n)));
+                         n == m ? ""
+                                : fmt::format(" ({:+})", static_cast<std::int64_t>(m) -
+                                                             static_cast<std::int64_t>(n)));
     }
   }
   return out;

@@ -66,16 +66,16 @@ TEST(Diff, RfcChangesOnlyLockCountsAndEventOrder) {
   // rfc-v2: +1 root lock per allocated anon_vma (line 3's new root, line
   // 4's fork child), AVC before anon_vma at a fork that allocates.
   const auto c = compare(kFork, linux_6_18(), rfc_v2());
-  EXPECT_EQ(kinds(c), (std::set<ProfileDiffKind>{ProfileDiffKind::event_order,
-                                                 ProfileDiffKind::locks}));
+  EXPECT_EQ(kinds(c),
+            (std::set<ProfileDiffKind>{ProfileDiffKind::event_order, ProfileDiffKind::locks}));
   EXPECT_FALSE(c.semantic());
   EXPECT_EQ(c.differences, 2u);
   EXPECT_EQ(c.divergence.line, 3);
   EXPECT_EQ(c.divergence.kind, ProfileDiffKind::locks);
   EXPECT_EQ(c.divergence.message, "locks (linux-6.18 -> rfc-v2): anon_vma_root_write 1 -> 2");
   const ProfileOpDiff& fork = op_at(c, 4);
-  EXPECT_EQ(fork.differs, (std::vector<ProfileDiffKind>{ProfileDiffKind::event_order,
-                                                         ProfileDiffKind::locks}));
+  EXPECT_EQ(fork.differs,
+            (std::vector<ProfileDiffKind>{ProfileDiffKind::event_order, ProfileDiffKind::locks}));
   EXPECT_EQ(fork.locks_b.at("anon_vma_root_write"), fork.locks_a.at("anon_vma_root_write") + 1);
 }
 

@@ -15,25 +15,35 @@ constexpr int kMaxCreated = 64;
 constexpr std::uint32_t kWindow = 64;
 
 Verb verb_of(std::uint8_t v) {
-  static constexpr Verb kVerbs[16] = {
-      Verb::spawn,  Verb::fork,     Verb::exit,   Verb::mmap,  Verb::mmap,  Verb::munmap,
-      Verb::mprotect, Verb::mprotect, Verb::madvise, Verb::mremap, Verb::write, Verb::write,
-      Verb::write,  Verb::read,     Verb::read,   Verb::fork};
+  static constexpr Verb kVerbs[16] = {Verb::spawn,   Verb::fork,   Verb::exit,     Verb::mmap,
+                                      Verb::mmap,    Verb::munmap, Verb::mprotect, Verb::mprotect,
+                                      Verb::madvise, Verb::mremap, Verb::write,    Verb::write,
+                                      Verb::write,   Verb::read,   Verb::read,     Verb::fork};
   return kVerbs[v % 16];
 }
 
 std::uint8_t code_of(Verb v) {
   switch (v) {
-    case Verb::spawn: return 0;
-    case Verb::fork: return 1;
-    case Verb::exit: return 2;
-    case Verb::mmap: return 3;
-    case Verb::munmap: return 5;
-    case Verb::mprotect: return 6;
-    case Verb::madvise: return 8;
-    case Verb::mremap: return 9;
-    case Verb::write: return 10;
-    case Verb::read: return 13;
+    case Verb::spawn:
+      return 0;
+    case Verb::fork:
+      return 1;
+    case Verb::exit:
+      return 2;
+    case Verb::mmap:
+      return 3;
+    case Verb::munmap:
+      return 5;
+    case Verb::mprotect:
+      return 6;
+    case Verb::madvise:
+      return 8;
+    case Verb::mremap:
+      return 9;
+    case Verb::write:
+      return 10;
+    case Verb::read:
+      return 13;
   }
   return 0;
 }
@@ -80,7 +90,8 @@ EngineRun run_engine_bytes(const std::uint8_t* data, std::size_t size,
     switch (op.verb) {
       case Verb::spawn:
       case Verb::exit:
-      case Verb::munmap: break;
+      case Verb::munmap:
+        break;
       case Verb::fork:
         if (static_cast<int>(live.size()) >= kMaxAlive ||
             static_cast<int>(script.procs.size()) >= kMaxCreated)
@@ -92,8 +103,12 @@ EngineRun run_engine_bytes(const std::uint8_t* data, std::size_t size,
         op.prot = static_cast<Prot>(x % 5);
         op.shared = (x & 0x18) == 0x18;
         break;
-      case Verb::mprotect: op.prot = static_cast<Prot>(x % 5); break;
-      case Verb::madvise: op.advice = static_cast<Advice>(x % 5); break;
+      case Verb::mprotect:
+        op.prot = static_cast<Prot>(x % 5);
+        break;
+      case Verb::madvise:
+        op.advice = static_cast<Advice>(x % 5);
+        break;
       case Verb::mremap:
         op.m = b[3] / 16 + 1;
         op.b = (x & 0x80) ? op.a : x % kWindow;
@@ -154,13 +169,19 @@ std::vector<std::uint8_t> encode_engine_bytes(const Script& script) {
             break;
           }
         break;
-      case Verb::mprotect: b[4] = static_cast<std::uint8_t>(op.prot); break;
-      case Verb::madvise: b[4] = static_cast<std::uint8_t>(op.advice); break;
+      case Verb::mprotect:
+        b[4] = static_cast<std::uint8_t>(op.prot);
+        break;
+      case Verb::madvise:
+        b[4] = static_cast<std::uint8_t>(op.advice);
+        break;
       case Verb::mremap:
         b[3] = static_cast<std::uint8_t>(b[3] | (std::min<std::uint32_t>(op.m, 16) - 1) << 4);
-        b[4] = op.b == op.a ? 0x80 : static_cast<std::uint8_t>(std::min<std::uint32_t>(op.b, kWindow - 1));
+        b[4] = op.b == op.a ? 0x80
+                            : static_cast<std::uint8_t>(std::min<std::uint32_t>(op.b, kWindow - 1));
         break;
-      default: break;
+      default:
+        break;
     }
     out.insert(out.end(), b, b + 5);
     if (op.verb == Verb::spawn) live.push_back(op.proc);

@@ -39,7 +39,7 @@ struct Profile;
 }
 
 struct EngineRun {
-  Script script;                    // the operations decoded (slots as created)
+  Script script;  // the operations decoded (slots as created)
   std::uint64_t fail_alloc = 0;
   std::optional<std::string> problem;  // the first broken invariant or wrong result
 };

@@ -14,16 +14,20 @@ namespace fuzz_internal {
 
 std::vector<std::string_view> results_on_alloc_failure(Verb verb) {
   switch (verb) {
-    case Verb::write: return {"OOM"};
+    case Verb::write:
+      return {"OOM"};
     case Verb::fork:
     case Verb::munmap:
     case Verb::mprotect:
-    case Verb::madvise: return {"ENOMEM"};
+    case Verb::madvise:
+      return {"ENOMEM"};
     case Verb::mmap:
-    case Verb::mremap: return {"ENOMEM", "ok"};
+    case Verb::mremap:
+      return {"ENOMEM", "ok"};
     case Verb::spawn:
     case Verb::read:
-    case Verb::exit: return {};
+    case Verb::exit:
+      return {};
   }
   return {};
 }
@@ -98,8 +102,9 @@ FailPoint run_fail_point(const Script& script, std::uint64_t k, const model::Pro
       const auto ok = fuzz_internal::results_on_alloc_failure(op.verb);
       p.expected = joined(ok);
       if (std::find(ok.begin(), ok.end(), result) == ok.end()) {
-        p.problem = fmt::format("line {} ({}) returned {} with allocation {} failing; 6.18 returns {}",
-                                op.line, p.op, result, k, p.expected);
+        p.problem =
+            fmt::format("line {} ({}) returned {} with allocation {} failing; 6.18 returns {}",
+                        op.line, p.op, result, k, p.expected);
         p.rule = "result";
       }
     }

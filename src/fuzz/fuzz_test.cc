@@ -25,7 +25,8 @@ TEST(Fuzz, ShapesVaryWithTheSeedWithinBounds) {
 }
 
 TEST(Fuzz, TestScriptCountsWhatItRan) {
-  auto s = parse_script("spawn P\nP mmap 0 8\nP write 0\nP fork C\nC write 0\nP write 0\n", "t.rml");
+  auto s =
+      parse_script("spawn P\nP mmap 0 8\nP write 0\nP fork C\nC write 0\nP write 0\n", "t.rml");
   ASSERT_TRUE(s.ok());
   FuzzStats stats;
   auto r = test_script(*s, {}, &stats);
@@ -66,7 +67,8 @@ TEST(Fuzz, RunsTheScriptsAskedForAndCoversEveryVerb) {
   EXPECT_FALSE(r->finding);
   EXPECT_EQ(r->stats.scripts, 60u);
   EXPECT_GT(r->stats.operations, 60u * 20);
-  for (int v = 0; v < kVerbs; ++v) EXPECT_GT(r->stats.verbs[v], 0u) << to_string(static_cast<Verb>(v));
+  for (int v = 0; v < kVerbs; ++v)
+    EXPECT_GT(r->stats.verbs[v], 0u) << to_string(static_cast<Verb>(v));
   EXPECT_GE(calls, 1) << "progress at the end at least";
 }
 
@@ -89,7 +91,8 @@ TEST(Fuzz, WorkersShareTheSeedsOut) {
 
 TEST(Fuzz, DescribeNamesTheRuleAndTheLine) {
   Failure f{Failure::Kind::violation, "I6 num_active_vmas", 12, "P fork C", "anon_vma #3 ..."};
-  EXPECT_EQ(describe(f), "invariant I6 num_active_vmas broken at line 12 (P fork C): anon_vma #3 ...");
+  EXPECT_EQ(describe(f),
+            "invariant I6 num_active_vmas broken at line 12 (P fork C): anon_vma #3 ...");
   f.kind = Failure::Kind::disagreement;
   f.what = "events";
   EXPECT_EQ(describe(f), "the kernel disagrees (events) at line 12 (P fork C): anon_vma #3 ...");

@@ -165,8 +165,8 @@ GenOptions fuzz_shape(std::uint64_t seed) {
   const std::uint64_t z = fuzz_internal::mix(seed);
   GenOptions g;
   g.seed = seed;
-  g.procs = 2 + static_cast<int>(z % 7);            // 2..8
-  g.ops = 20 + static_cast<int>((z >> 16) % 101);   // 20..120
+  g.procs = 2 + static_cast<int>(z % 7);           // 2..8
+  g.ops = 20 + static_cast<int>((z >> 16) % 101);  // 20..120
   return g;
 }
 
@@ -182,9 +182,10 @@ Result<Script> generated(std::uint64_t seed, const model::Profile* profile) {
   g.profile = profile;
   auto script = parse_script(generate_script(g), "<gen>");
   if (!script)
-    return Error{fmt::format("the generator wrote an invalid script for seed {} (rmaplab gen "
-                             "--seed {} --procs {} --ops {}): {}",
-                             seed, g.seed, g.procs, g.ops, script.error().message)};
+    return Error{
+        fmt::format("the generator wrote an invalid script for seed {} (rmaplab gen "
+                    "--seed {} --procs {} --ops {}): {}",
+                    seed, g.seed, g.procs, g.ops, script.error().message)};
   return script;
 }
 
@@ -314,16 +315,22 @@ Result<FuzzFinding> reproduce(const FuzzOptions& o, std::uint64_t seed) {
     if (!r) return r.error();
   }
   if (!r->has_value())
-    return Error{fmt::format("seed {} failed once but passes when run again (a flaky kernel "
-                             "comparison?)", seed)};
+    return Error{
+        fmt::format("seed {} failed once but passes when run again (a flaky kernel "
+                    "comparison?)",
+                    seed)};
   found.failure = **r;
   topts.kernel = found.failure.kind == Failure::Kind::disagreement;
   const Script small = shrink_failure(*script, found.failure, topts, &found.shrink);
   const GenOptions& g = found.gen;
   std::string how;
   switch (found.failure.kind) {
-    case Failure::Kind::violation: how = "invariant " + found.failure.what; break;
-    case Failure::Kind::disagreement: how = "the kernel disagrees (" + found.failure.what + ")"; break;
+    case Failure::Kind::violation:
+      how = "invariant " + found.failure.what;
+      break;
+    case Failure::Kind::disagreement:
+      how = "the kernel disagrees (" + found.failure.what + ")";
+      break;
     case Failure::Kind::divergence:
       how = fmt::format("the reference rules ({}) disagree ({})", o.reference->name,
                         found.failure.what);

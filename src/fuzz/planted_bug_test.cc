@@ -34,9 +34,10 @@ bool reuse_by_degree(const model::anon_vma& av, const model::anon_vma* parent_ac
 }
 
 const model::Profile& ignores_active() {
-  static const model::Profile p{"test-planted-ignores-active",
-                                "fork reuses an anon_vma with fewer than two children, in use or not",
-                                "test only", reuse_ignoring_active_vmas};
+  static const model::Profile p{
+      "test-planted-ignores-active",
+      "fork reuses an anon_vma with fewer than two children, in use or not", "test only",
+      reuse_ignoring_active_vmas};
   return p;
 }
 

@@ -20,7 +20,10 @@ class Shrinker {
  public:
   Shrinker(const Script& script, const std::function<bool(const Script&)>& still_fails,
            ShrinkStats* stats)
-      : original_(script), still_fails_(still_fails), stats_(stats), current_(script.ops),
+      : original_(script),
+        still_fails_(still_fails),
+        stats_(stats),
+        current_(script.ops),
         best_(script) {}
 
   Script run() {
@@ -96,8 +99,10 @@ class Shrinker {
       const std::size_t chunk = (size + n - 1) / n;
       bool reduced = false;
       for (std::size_t start = 0; start < size; start += chunk) {
-        std::vector<Op> rest(current_.begin(), current_.begin() + static_cast<std::ptrdiff_t>(start));
-        rest.insert(rest.end(), current_.begin() + static_cast<std::ptrdiff_t>(std::min(size, start + chunk)),
+        std::vector<Op> rest(current_.begin(),
+                             current_.begin() + static_cast<std::ptrdiff_t>(start));
+        rest.insert(rest.end(),
+                    current_.begin() + static_cast<std::ptrdiff_t>(std::min(size, start + chunk)),
                     current_.end());
         if (attempt(rest)) {
           reduced = true;

@@ -70,11 +70,10 @@ bool write_all(int fd, const Message& m) {
   if (o.max_scripts)
     max = o.max_scripts / jobs + (static_cast<std::uint64_t>(w) < o.max_scripts % jobs ? 1 : 0);
   Message m;
-  const LoopEnd end =
-      o.max_scripts && max == 0
-          ? LoopEnd{}
-          : run_loop(o, o.seed + static_cast<std::uint64_t>(w), jobs, max, m.totals,
-                     [&] { write_all(fd, m); });
+  const LoopEnd end = o.max_scripts && max == 0
+                          ? LoopEnd{}
+                          : run_loop(o, o.seed + static_cast<std::uint64_t>(w), jobs, max, m.totals,
+                                     [&] { write_all(fd, m); });
   m.type = end.error ? Message::error : end.failing_seed ? Message::failed : Message::passed;
   m.seed = end.failing_seed.value_or(0);
   if (end.error) {

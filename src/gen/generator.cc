@@ -29,7 +29,9 @@ class Rng {
   std::uint32_t below(std::uint32_t n) { return n ? static_cast<std::uint32_t>(next() % n) : 0; }
   bool chance(int percent) { return below(100) < static_cast<std::uint32_t>(percent); }
   template <class T>
-  const T& pick(const std::vector<T>& v) { return v[below(static_cast<std::uint32_t>(v.size()))]; }
+  const T& pick(const std::vector<T>& v) {
+    return v[below(static_cast<std::uint32_t>(v.size()))];
+  }
 
  private:
   std::uint64_t s_;
@@ -42,7 +44,8 @@ struct Proc {
 
 class Generator {
  public:
-  explicit Generator(const GenOptions& o) : o_(o), rng_(o.seed), env_({false, 0, o.profile}), machine_(env_) {
+  explicit Generator(const GenOptions& o)
+      : o_(o), rng_(o.seed), env_({false, 0, o.profile}), machine_(env_) {
     script_.file = "<gen>";
   }
 
@@ -52,8 +55,10 @@ class Generator {
                                   o_.profile ? fmt::format(" --profile {}", o_.profile->name) : "");
     spawn();
     while (static_cast<int>(script_.ops.size()) < o_.ops) {
-      if (alive_.empty()) spawn();
-      else step();
+      if (alive_.empty())
+        spawn();
+      else
+        step();
     }
     for (const Op& op : script_.ops) out += format_op(script_, op) + "\n";
     return out;
@@ -201,8 +206,8 @@ class Generator {
     if (alive_.size() <= 1) return;
     std::vector<std::size_t> middle;
     for (std::size_t i = 0; i < alive_.size(); ++i) {
-      const bool has_parent = std::any_of(alive_.begin(), alive_.end(),
-                                          [&](const Proc& q) { return q.slot == alive_[i].parent; });
+      const bool has_parent = std::any_of(
+          alive_.begin(), alive_.end(), [&](const Proc& q) { return q.slot == alive_[i].parent; });
       const bool has_child = std::any_of(alive_.begin(), alive_.end(),
                                          [&](const Proc& q) { return q.parent == alive_[i].slot; });
       if (has_parent && has_child) middle.push_back(i);

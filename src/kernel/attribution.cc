@@ -21,8 +21,7 @@ std::string end_marker(int line) {
   return std::string(kMarkerPrefix) + std::to_string(line) + " end";
 }
 
-Attributor::Attributor(std::vector<int> op_lines, std::vector<FunctionRange> avc_ranges,
-                       int cpu)
+Attributor::Attributor(std::vector<int> op_lines, std::vector<FunctionRange> avc_ranges, int cpu)
     : op_lines_(std::move(op_lines)),
       avc_ranges_(std::move(avc_ranges)),
       cpu_(cpu),
@@ -73,17 +72,16 @@ Status Attributor::feed(std::string_view line) {
   };
 
   if (auto* lost = std::get_if<LostRecord>(&record))
-    return fail(error("the trace lost " + std::to_string(lost->count) +
-                      " events on CPU " + std::to_string(lost->cpu) +
-                      " (ring buffer too small)"));
+    return fail(error("the trace lost " + std::to_string(lost->count) + " events on CPU " +
+                      std::to_string(lost->cpu) + " (ring buffer too small)"));
   if (auto* bad = std::get_if<MalformedRecord>(&record))
     return fail(error("unreadable trace line (" + bad->reason + ")"));
 
   if (auto* marker = std::get_if<MarkerRecord>(&record)) {
     if (!marker->text.starts_with(kMarkerPrefix)) return ok_status();
     if (marker->cpu != cpu_)
-      return fail(error(fmt::format("marker \"{}\" was written on CPU {}, not CPU {}",
-                                    marker->text, marker->cpu, cpu_)));
+      return fail(error(fmt::format("marker \"{}\" was written on CPU {}, not CPU {}", marker->text,
+                                    marker->cpu, cpu_)));
     if (!inside_ && next_op_ < op_lines_.size() &&
         marker->text == begin_marker(op_lines_[next_op_])) {
       inside_ = true;
@@ -116,14 +114,14 @@ Status Attributor::feed(std::string_view line) {
   const std::size_t op = next_op_ - 1;
   if (!is_script_process(kmem->pid, op)) return ok_status();
   if (kmem->cpu != cpu_)
-    return fail(error(fmt::format("pid {} ran on CPU {}, not on CPU {} with the runner",
-                                  kmem->pid, kmem->cpu, cpu_)));
+    return fail(error(fmt::format("pid {} ran on CPU {}, not on CPU {} with the runner", kmem->pid,
+                                  kmem->cpu, cpu_)));
 
   Event e;
   e.alloc = kmem->alloc;
   e.kind = *kind;
-  e.call_site = function.empty() ? fmt::format("{:#x}", kmem->call_site_addr)
-                                 : std::string(function);
+  e.call_site =
+      function.empty() ? fmt::format("{:#x}", kmem->call_site_addr) : std::string(function);
   e.ptr = kmem->ptr;
   e.pid = kmem->pid;
   auto& ids = live_ids_[static_cast<int>(*kind)];
@@ -131,9 +129,9 @@ Status Attributor::feed(std::string_view line) {
     e.id = next_id_[static_cast<int>(*kind)]++;
     auto [it, fresh] = ids.emplace(e.ptr, e.id);
     if (!fresh)
-      return fail(error("line " + std::to_string(op_lines_[op]) + ": " +
-                        fmt::format("{} {:#x} allocated twice without a free",
-                                    to_string(*kind), e.ptr)));
+      return fail(
+          error("line " + std::to_string(op_lines_[op]) + ": " +
+                fmt::format("{} {:#x} allocated twice without a free", to_string(*kind), e.ptr)));
   } else {
     auto it = ids.find(e.ptr);
     if (it == ids.end())
@@ -152,8 +150,7 @@ Result<std::vector<std::vector<Event>>> Attributor::finish() {
   if (failed_) return error("attribution failed");
   if (inside_ || next_op_ != op_lines_.size()) {
     std::size_t op = inside_ ? next_op_ - 1 : next_op_;
-    return Error{"the trace ends before operation at line " +
-                 std::to_string(op_lines_[op]) + " " +
+    return Error{"the trace ends before operation at line " + std::to_string(op_lines_[op]) + " " +
                  (inside_ ? "ended" : "began")};
   }
   return std::move(events_);

@@ -39,8 +39,7 @@ class Attributor {
   // op_lines: the script line of each operation, in order. avc_ranges
   // resolves call sites the trace printed as bare addresses. cpu: the CPU
   // the runner and the script's processes run on.
-  Attributor(std::vector<int> op_lines, std::vector<FunctionRange> avc_ranges,
-             int cpu);
+  Attributor(std::vector<int> op_lines, std::vector<FunctionRange> avc_ranges, int cpu);
 
   // pid serves a script process from operation first_op (an index into
   // op_lines) on. Must be called before the lines of that operation are fed.

@@ -12,10 +12,9 @@ using testing::read_testdata;
 
 std::string counts(const std::vector<Event>& events) {
   int n[4] = {};
-  for (const Event& e : events)
-    ++n[(e.kind == ObjectKind::anon_vma ? 0 : 2) + (e.alloc ? 0 : 1)];
-  return std::to_string(n[0]) + " " + std::to_string(n[1]) + " " + std::to_string(n[2]) +
-         " " + std::to_string(n[3]);
+  for (const Event& e : events) ++n[(e.kind == ObjectKind::anon_vma ? 0 : 2) + (e.alloc ? 0 : 1)];
+  return std::to_string(n[0]) + " " + std::to_string(n[1]) + " " + std::to_string(n[2]) + " " +
+         std::to_string(n[3]);
 }
 
 std::string compact(const std::vector<Event>& events) {
@@ -97,7 +96,8 @@ constexpr const char* kEnd2 = " r-1 [000] ...1. 1.0: tracing_mark_write: rmaplab
 std::string alloc_av(int pid, const char* ptr) {
   return " h-" + std::to_string(pid) +
          " [000] ..... 1.0: kmem_cache_alloc: call_site=__anon_vma_prepare+0x11f/0x1e0 "
-         "ptr=" + ptr + " name=anon_vma bytes_req=96";
+         "ptr=" +
+         ptr + " name=anon_vma bytes_req=96";
 }
 std::string free_av(int pid, const char* ptr) {
   return " h-" + std::to_string(pid) +
@@ -109,9 +109,8 @@ TEST(Attribution, ReusedPointerGetsANewId) {
   Attributor a({1, 2}, {}, 0);
   a.add_process(10, 0);
   for (const std::string& l :
-       {std::string(kBegin1), alloc_av(10, "ffff1000"), free_av(10, "ffff1000"),
-        std::string(kEnd1), std::string(kBegin2), alloc_av(10, "ffff1000"),
-        std::string(kEnd2)})
+       {std::string(kBegin1), alloc_av(10, "ffff1000"), free_av(10, "ffff1000"), std::string(kEnd1),
+        std::string(kBegin2), alloc_av(10, "ffff1000"), std::string(kEnd2)})
     ASSERT_TRUE(a.feed(l).ok()) << l;
   auto ops = a.finish();
   ASSERT_TRUE(ops.ok());
@@ -126,9 +125,8 @@ TEST(Attribution, PidsCountOnlyDuringTheirLifetime) {
   Attributor a({1, 2}, {}, 0);
   a.add_process(10, 0);
   a.end_process(10, 0);
-  for (const std::string& l : {std::string(kBegin1), std::string(kEnd1),
-                               std::string(kBegin2), alloc_av(10, "ffff1000"),
-                               std::string(kEnd2)})
+  for (const std::string& l : {std::string(kBegin1), std::string(kEnd1), std::string(kBegin2),
+                               alloc_av(10, "ffff1000"), std::string(kEnd2)})
     ASSERT_TRUE(a.feed(l).ok()) << l;
   auto ops = a.finish();
   ASSERT_TRUE(ops.ok());

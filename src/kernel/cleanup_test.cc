@@ -54,15 +54,15 @@ std::vector<int> helpers_of(int runner) {
 
 bool instance_exists(int runner) {
   struct stat st;
-  const std::string dir = std::string(kTracefsRoot) + "/instances/" +
-                          std::string(kInstancePrefix) + std::to_string(runner);
+  const std::string dir = std::string(kTracefsRoot) + "/instances/" + std::string(kInstancePrefix) +
+                          std::to_string(runner);
   return stat(dir.c_str(), &st) == 0;
 }
 
 template <class Pred>
 bool eventually(Pred pred, std::chrono::milliseconds limit = 5000ms) {
-  for (auto end = std::chrono::steady_clock::now() + limit;
-       std::chrono::steady_clock::now() < end; std::this_thread::sleep_for(5ms))
+  for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;
+       std::this_thread::sleep_for(5ms))
     if (pred()) return true;
   return pred();
 }
@@ -78,8 +78,7 @@ class KernelCleanupTest : public ::testing::Test {
   // both ways helpers die with their runner are used), waits until it is
   // well into the script, and sends it `sig`.
   static int start_and_signal(int sig) {
-    std::string text =
-        "spawn P\nP mmap 0 4\nP write 0\nP fork C\nC fork D\nspawn Q\nQ mmap 0 1\n";
+    std::string text = "spawn P\nP mmap 0 4\nP write 0\nP fork C\nC fork D\nspawn Q\nQ mmap 0 1\n";
     for (int i = 0; i < 50000; ++i) text += "D write 0\nQ read 0\n";
     auto script = parse_script(text, "long.rml");
     EXPECT_TRUE(script.ok());

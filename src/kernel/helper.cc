@@ -34,12 +34,10 @@ namespace {
 using namespace rmaplab::kernel::wire;
 
 // ---- x86_64 Linux ABI (no libc headers) ----------------------------------
-constexpr long SYS_read = 0, SYS_write = 1, SYS_open = 2, SYS_close = 3,
-               SYS_mmap = 9, SYS_mprotect = 10, SYS_munmap = 11,
-               SYS_rt_sigaction = 13, SYS_rt_sigreturn = 15, SYS_mremap = 25,
-               SYS_madvise = 28, SYS_dup2 = 33,
-               SYS_getpid = 39, SYS_clone = 56, SYS_getppid = 110,
-               SYS_prctl = 157, SYS_exit_group = 231;
+constexpr long SYS_read = 0, SYS_write = 1, SYS_open = 2, SYS_close = 3, SYS_mmap = 9,
+               SYS_mprotect = 10, SYS_munmap = 11, SYS_rt_sigaction = 13, SYS_rt_sigreturn = 15,
+               SYS_mremap = 25, SYS_madvise = 28, SYS_dup2 = 33, SYS_getpid = 39, SYS_clone = 56,
+               SYS_getppid = 110, SYS_prctl = 157, SYS_exit_group = 231;
 constexpr long PROT_READ = 1, PROT_WRITE = 2;
 constexpr long MAP_SHARED = 0x01, MAP_ANONYMOUS = 0x20;
 constexpr long O_RDONLY = 0;
@@ -67,10 +65,7 @@ inline long syscall6(long n, long a, long b, long c, long d, long e, long f) {
 }
 inline long syscall3(long n, long a = 0, long b = 0, long c = 0) {
   long ret;
-  asm volatile("syscall"
-               : "=a"(ret)
-               : "a"(n), "D"(a), "S"(b), "d"(c)
-               : "rcx", "r11", "memory");
+  asm volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
   return ret;
 }
 
@@ -248,8 +243,8 @@ long fork_to_slot(const Config* c, int child) {
       "ud2\n"
       "1:"
       : "=a"(ret)
-      : "a"(SYS_clone), "D"(SIGCHLD), "S"(stack_top(c, child)), "d"(0),
-        "r"(r10), "r"(r8), "r"(r12), "r"(r13), [serve] "i"(serve)
+      : "a"(SYS_clone), "D"(SIGCHLD), "S"(stack_top(c, child)), "d"(0), "r"(r10), "r"(r8), "r"(r12),
+        "r"(r13), [serve] "i"(serve)
       : "rcx", "r11", "memory");
   return ret;
 }
@@ -257,8 +252,7 @@ long fork_to_slot(const Config* c, int child) {
 int64_t execute(const Command& cmd, const Config* c, int64_t* value) {
   switch (cmd.verb) {
     case Verb::mmap: {
-      long r = syscall6(SYS_mmap, long(cmd.addr), long(cmd.len), cmd.prot,
-                        cmd.flags, -1, 0);
+      long r = syscall6(SYS_mmap, long(cmd.addr), long(cmd.len), cmd.prot, cmd.flags, -1, 0);
       return r < 0 && r > -4096 ? r : 0;
     }
     case Verb::munmap:
@@ -266,8 +260,8 @@ int64_t execute(const Command& cmd, const Config* c, int64_t* value) {
     case Verb::mprotect:
       return syscall3(SYS_mprotect, long(cmd.addr), long(cmd.len), cmd.prot);
     case Verb::mremap: {
-      long r = syscall6(SYS_mremap, long(cmd.addr), long(cmd.len),
-                        long(cmd.new_len), cmd.flags, long(cmd.new_addr), 0);
+      long r = syscall6(SYS_mremap, long(cmd.addr), long(cmd.len), long(cmd.new_len), cmd.flags,
+                        long(cmd.new_addr), 0);
       return r < 0 && r > -4096 ? r : 0;
     }
     case Verb::madvise:
@@ -308,8 +302,8 @@ int64_t execute(const Command& cmd, const Config* c, int64_t* value) {
     if (m.is_stack) syscall3(SYS_munmap, long(m.start), long(m.end - m.start));
   });
   ok = ok && for_each_mapping([&bad](const MapsLine& m) {
-    if (m.perms[1] == 'w' && m.perms[3] == 'p' && !bad) bad = m.start ? m.start : 1;
-  });
+         if (m.perms[1] == 'w' && m.perms[3] == 'p' && !bad) bad = m.start ? m.start : 1;
+       });
   if (!ok || bad) {
     reply(c, slot, kBadSetup, int64_t(bad));
     exit_group(4);
@@ -321,8 +315,7 @@ int64_t execute(const Command& cmd, const Config* c, int64_t* value) {
   for (; kCommPrefix[n]; ++n) name[n] = kCommPrefix[n];
   char digits[12];
   int nd = 0;
-  for (long v = syscall3(SYS_getppid); v > 0 && nd < 12; v /= 10)
-    digits[nd++] = char('0' + v % 10);
+  for (long v = syscall3(SYS_getppid); v > 0 && nd < 12; v /= 10) digits[nd++] = char('0' + v % 10);
   while (nd > 0 && n < 15) name[n++] = digits[--nd];
   syscall3(SYS_prctl, PR_SET_NAME, long(name));
   // The model has only small folios; keep the kernel to them too, whatever
@@ -368,8 +361,8 @@ void* memcpy(void* d, const void* s, size_t n) {
     exit_group(2);
 
   const uint64_t len = kPage + nslots * kStackBytes;
-  long region = syscall6(SYS_mmap, 0, long(len), PROT_READ | PROT_WRITE,
-                         MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  long region =
+      syscall6(SYS_mmap, 0, long(len), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (region < 0 && region > -4096) exit_group(2);
   auto* c = reinterpret_cast<Config*>(region);
   c->nslots = int32_t(nslots);
@@ -382,8 +375,7 @@ void* memcpy(void* d, const void* s, size_t n) {
       "call %P[start]\n\t"
       "ud2"
       :
-      : "r"(stack_top(c, int(slot))), "D"(long(slot)), "S"(c),
-        [start] "i"(start_on_shared_stack)
+      : "r"(stack_top(c, int(slot))), "D"(long(slot)), "S"(c), [start] "i"(start_on_shared_stack)
       : "memory");
   __builtin_unreachable();
 }

@@ -38,8 +38,7 @@ std::string arena_page(std::uint64_t addr) {
 Result<Fd> helper_memfd() {
   constexpr unsigned kMfdExec = 0x10;  // MFD_EXEC (Linux 6.3): executable memfd
   int fd = int(syscall(SYS_memfd_create, "rmaplab-helper", MFD_CLOEXEC | kMfdExec));
-  if (fd < 0 && errno == EINVAL)
-    fd = int(syscall(SYS_memfd_create, "rmaplab-helper", MFD_CLOEXEC));
+  if (fd < 0 && errno == EINVAL) fd = int(syscall(SYS_memfd_create, "rmaplab-helper", MFD_CLOEXEC));
   if (fd < 0)
     return Error{fmt::format("memfd_create for the helper failed: {}", std::strerror(errno))};
   Fd owned(fd);
@@ -49,8 +48,7 @@ Result<Fd> helper_memfd() {
     ssize_t n = write(fd, p, left);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0)
-      return Error{fmt::format("cannot write the helper into its memfd: {}",
-                               std::strerror(errno))};
+      return Error{fmt::format("cannot write the helper into its memfd: {}", std::strerror(errno))};
     p += n;
     left -= std::size_t(n);
   }
@@ -64,8 +62,7 @@ HelperProcesses::HelperProcesses(int nslots, const volatile sig_atomic_t* interr
 
 Result<std::unique_ptr<HelperProcesses>> HelperProcesses::create(
     int nslots, std::span<const int> spawned, const volatile sig_atomic_t* interrupted) {
-  if (kHelperImageSize == 0)
-    return Error{"this build has no helper program (x86_64 only)"};
+  if (kHelperImageSize == 0) return Error{"this build has no helper program (x86_64 only)"};
   std::unique_ptr<HelperProcesses> h(new HelperProcesses(nslots, interrupted));
   int max_fd = 0;
   for (Slot& s : h->slots_) {
@@ -90,10 +87,10 @@ Result<std::unique_ptr<HelperProcesses>> HelperProcesses::create(
     auto ready = h->await_reply(slot, slot);
     if (!ready.ok()) return ready.error();
     if (ready->result == wire::kBadSetup)
-      return Error{fmt::format(
-          "the helper process kept a private writable mapping at {:#x}; it would own "
-          "an anon_vma",
-          ready->value)};
+      return Error{
+          fmt::format("the helper process kept a private writable mapping at {:#x}; it would own "
+                      "an anon_vma",
+                      ready->value)};
     if (ready->result != wire::kReady || ready->value != h->pid(slot))
       return Error{"the helper process sent a malformed ready message"};
   }
@@ -106,8 +103,7 @@ Status HelperProcesses::launch(int slot, int memfd, int fd_base) {
   // async-signal-safe calls.
   const std::string a_slot = std::to_string(slot), a_n = std::to_string(nslots),
                     a_base = std::to_string(fd_base);
-  const char* argv[] = {"rmaplab-helper", a_slot.c_str(), a_n.c_str(), a_base.c_str(),
-                        nullptr};
+  const char* argv[] = {"rmaplab-helper", a_slot.c_str(), a_n.c_str(), a_base.c_str(), nullptr};
   const char* envp[] = {nullptr};
   std::vector<int> from, to;
   for (int s = 0; s < nslots; ++s) {
@@ -150,8 +146,7 @@ Status HelperProcesses::adopt(int slot, int pid) {
   s.pid = pid;
   s.exited = false;
   s.pidfd = Fd(pidfd_open(pid));
-  if (!s.pidfd)
-    return Error{fmt::format("pidfd_open({}) failed: {}", pid, std::strerror(errno))};
+  if (!s.pidfd) return Error{fmt::format("pidfd_open({}) failed: {}", pid, std::strerror(errno))};
   return ok_status();
 }
 
@@ -192,7 +187,8 @@ Result<wire::Reply> HelperProcesses::await_reply(int slot, int watch_slot) {
     }
     if (fds[0].revents & POLLIN) {
       ssize_t r = read(s.reply_read.get(), p + got, sizeof reply - got);
-      if (r > 0) got += std::size_t(r);
+      if (r > 0)
+        got += std::size_t(r);
       else if (r < 0 && errno != EINTR && errno != EAGAIN)
         return Error{fmt::format("reading a helper's reply: {}", std::strerror(errno))};
       if (got == sizeof reply && reply.result == wire::kFault) {
@@ -205,8 +201,8 @@ Result<wire::Reply> HelperProcesses::await_reply(int slot, int watch_slot) {
       continue;
     }
     if (fds[1].revents & POLLIN)
-      return Error{fmt::format("the helper process (pid {}) {}", w.pid,
-                               describe_death(watch_slot))};
+      return Error{
+          fmt::format("the helper process (pid {}) {}", w.pid, describe_death(watch_slot))};
   }
   return reply;
 }
@@ -257,8 +253,7 @@ Status HelperProcesses::wait_gone(int slot, int timeout_ms) {
     pollfd fd = {s.pidfd.get(), POLLIN, 0};
     int n = poll(&fd, 1, timeout_ms < 0 ? -1 : timeout_ms);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0)
-      return Error{fmt::format("the helper process (pid {}) did not end", s.pid)};
+    if (n <= 0) return Error{fmt::format("the helper process (pid {}) did not end", s.pid)};
     break;
   }
   // Reap it if it is the runner's child (spawned, or reparented to the
@@ -305,8 +300,7 @@ void HelperProcesses::kill_all() {
     siginfo_t info;
     for (;;) {
       info = {};
-      if (waitid(P_PGID, id_t(pgid_), &info, WEXITED | WNOHANG) != 0 || info.si_pid == 0)
-        break;
+      if (waitid(P_PGID, id_t(pgid_), &info, WEXITED | WNOHANG) != 0 || info.si_pid == 0) break;
     }
   }
 }

@@ -34,8 +34,8 @@ class HelperProcesses {
  public:
   // Starts helpers for the slots in `spawned` (each is told it serves that
   // slot of nslots) and waits until each is ready.
-  static Result<std::unique_ptr<HelperProcesses>> create(
-      int nslots, std::span<const int> spawned, const volatile sig_atomic_t* interrupted);
+  static Result<std::unique_ptr<HelperProcesses>> create(int nslots, std::span<const int> spawned,
+                                                         const volatile sig_atomic_t* interrupted);
   ~HelperProcesses();
   HelperProcesses(const HelperProcesses&) = delete;
   HelperProcesses& operator=(const HelperProcesses&) = delete;

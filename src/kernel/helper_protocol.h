@@ -26,23 +26,23 @@
 namespace rmaplab::kernel::wire {
 
 enum class Verb : uint32_t {
-  mmap = 1,   // addr, len, prot, flags
-  munmap,     // addr, len
-  mprotect,   // addr, len, prot
-  mremap,     // addr, len, new_len, flags, new_addr
-  madvise,    // addr, len, advice
-  write,      // addr, len: store one byte into every page
-  read,       // addr, len: load one byte from every page
-  fork,       // child: the slot the new process serves
-  exit,       // exit_group(0); no reply
+  mmap = 1,  // addr, len, prot, flags
+  munmap,    // addr, len
+  mprotect,  // addr, len, prot
+  mremap,    // addr, len, new_len, flags, new_addr
+  madvise,   // addr, len, advice
+  write,     // addr, len: store one byte into every page
+  read,      // addr, len: load one byte from every page
+  fork,      // child: the slot the new process serves
+  exit,      // exit_group(0); no reply
 };
 
 struct Command {
   Verb verb;
-  int32_t prot;     // PROT_* for mmap and mprotect
-  int32_t flags;    // MAP_* for mmap, MREMAP_* for mremap
-  int32_t advice;   // MADV_* for madvise
-  int32_t child;    // fork: slot of the child
+  int32_t prot;    // PROT_* for mmap and mprotect
+  int32_t flags;   // MAP_* for mmap, MREMAP_* for mremap
+  int32_t advice;  // MADV_* for madvise
+  int32_t child;   // fork: slot of the child
   int32_t pad;
   uint64_t addr, len;          // bytes
   uint64_t new_addr, new_len;  // mremap

@@ -29,8 +29,11 @@ nlohmann::json process_json(const ProcessState& p) {
                      {"zero_page", pg.zero_page},
                      {"mapcount", pg.mapcount},
                      {"exclusive", pg.exclusive}});
-  return {{"name", p.name}, {"slot", p.slot}, {"alive", p.alive},
-          {"vmas", std::move(vmas)}, {"pages", std::move(pages)}};
+  return {{"name", p.name},
+          {"slot", p.slot},
+          {"alive", p.alive},
+          {"vmas", std::move(vmas)},
+          {"pages", std::move(pages)}};
 }
 
 }  // namespace

@@ -33,8 +33,8 @@ bool parse_line(std::string_view line, Symbol* out) {
 
 }  // namespace
 
-Result<std::vector<FunctionRange>> find_functions(
-    std::string_view kallsyms, std::span<const std::string_view> functions) {
+Result<std::vector<FunctionRange>> find_functions(std::string_view kallsyms,
+                                                  std::span<const std::string_view> functions) {
   // One pass keeps every address (for the ends) and the wanted symbols; no
   // sort: each wanted symbol's end is the least address above it.
   std::vector<std::uint64_t> addrs;
@@ -57,8 +57,10 @@ Result<std::vector<FunctionRange>> find_functions(
         if (it != functions.end()) {
           std::size_t k = std::size_t(it - functions.begin());
           found[k] = true;
-          if (s.addr == 0) zero_address = true;
-          else wanted.push_back({s.addr, k});
+          if (s.addr == 0)
+            zero_address = true;
+          else
+            wanted.push_back({s.addr, k});
         }
       }
     }
@@ -71,8 +73,9 @@ Result<std::vector<FunctionRange>> find_functions(
     return Error{"/proc/kallsyms has no function " + missing +
                  " (a kernel without these mm/rmap.c functions cannot be observed)"};
   if (zero_address)
-    return Error{"/proc/kallsyms shows zero addresses (kernel.kptr_restrict hides "
-                 "them; run as root with kptr_restrict <= 1)"};
+    return Error{
+        "/proc/kallsyms shows zero addresses (kernel.kptr_restrict hides "
+        "them; run as root with kptr_restrict <= 1)"};
   std::vector<FunctionRange> ranges;
   for (const Wanted& w : wanted) {
     std::uint64_t end = ~std::uint64_t{0};

@@ -17,15 +17,15 @@
 namespace rmaplab::kernel {
 
 struct FunctionRange {
-  std::string function;  // base name, e.g. "anon_vma_clone"
+  std::string function;              // base name, e.g. "anon_vma_clone"
   std::uint64_t start = 0, end = 0;  // [start, end)
 };
 
 // Every range of the named functions in core-kernel text (module symbols are
 // ignored). Fails naming the functions that are missing, or all-zero
 // addresses (kptr_restrict hides them from this user).
-Result<std::vector<FunctionRange>> find_functions(
-    std::string_view kallsyms, std::span<const std::string_view> functions);
+Result<std::vector<FunctionRange>> find_functions(std::string_view kallsyms,
+                                                  std::span<const std::string_view> functions);
 
 // The function whose range holds addr, or "" if none does.
 std::string_view function_at(std::span<const FunctionRange> ranges, std::uint64_t addr);

@@ -48,8 +48,8 @@ std::vector<VmaLayout> arena_vmas(std::string_view maps) {
     pos = nl + 1;
     if (!e || e->end <= lo || e->start >= hi) continue;
     std::uint64_t s = std::max(e->start, lo), t = std::min(e->end, hi);
-    vmas.push_back({std::uint32_t((s - lo) / kPageSize), std::uint32_t((t - lo) / kPageSize),
-                    e->perms});
+    vmas.push_back(
+        {std::uint32_t((s - lo) / kPageSize), std::uint32_t((t - lo) / kPageSize), e->perms});
   }
   return vmas;
 }
@@ -67,8 +67,8 @@ Result<std::unique_ptr<Snapshotter>> Snapshotter::open() {
   s->kpagecount_ = Fd(::open("/proc/kpagecount", O_RDONLY | O_CLOEXEC));
   s->kpageflags_ = Fd(::open("/proc/kpageflags", O_RDONLY | O_CLOEXEC));
   if (!s->kpagecount_ || !s->kpageflags_)
-    return Error{fmt::format("cannot open /proc/kpagecount and /proc/kpageflags: {}",
-                             std::strerror(errno))};
+    return Error{
+        fmt::format("cannot open /proc/kpagecount and /proc/kpageflags: {}", std::strerror(errno))};
   return s;
 }
 
@@ -80,8 +80,7 @@ Status Snapshotter::capture(int pid, ProcessState* out) const {
 
   const std::string pagemap_path = fmt::format("/proc/{}/pagemap", pid);
   Fd pagemap(::open(pagemap_path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!pagemap)
-    return Error{fmt::format("cannot open {}: {}", pagemap_path, std::strerror(errno))};
+  if (!pagemap) return Error{fmt::format("cannot open {}: {}", pagemap_path, std::strerror(errno))};
   constexpr std::uint32_t kChunk = 65536;  // pagemap entries per read
   std::vector<std::uint64_t> raw;
   for (const VmaLayout& v : out->vmas) {

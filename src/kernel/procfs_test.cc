@@ -7,11 +7,14 @@ namespace {
 
 TEST(Procfs, ArenaVmasFromMaps) {
   const char* maps =
-      "00400000-00401000 r--p 00000000 00:01 2054                       /memfd:rmaplab-helper (deleted)\n"
+      "00400000-00401000 r--p 00000000 00:01 2054                       /memfd:rmaplab-helper "
+      "(deleted)\n"
       "100000000000-100000002000 rw-p 00000000 00:00 0 \n"
       "100000002000-100000004000 r--p 00000000 00:00 0 \n"
-      "100000010000-100000011000 rw-s 00000000 00:01 2060                       /dev/zero (deleted)\n"
-      "7f0e5c1f9000-7f0e5c20a000 rw-s 00000000 00:01 2055                       /dev/zero (deleted)\n"
+      "100000010000-100000011000 rw-s 00000000 00:01 2060                       /dev/zero "
+      "(deleted)\n"
+      "7f0e5c1f9000-7f0e5c20a000 rw-s 00000000 00:01 2055                       /dev/zero "
+      "(deleted)\n"
       "7ffd6d3e1000-7ffd6d3e5000 r--p 00000000 00:00 0                          [vvar]\n";
   std::vector<VmaLayout> v = arena_vmas(maps);
   ASSERT_EQ(v.size(), 3u);

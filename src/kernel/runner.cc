@@ -51,8 +51,8 @@
 namespace rmaplab::kernel {
 namespace {
 
-std::mutex g_run_mutex;                // run() calls are serialised
-volatile sig_atomic_t g_signal = 0;    // SIGINT/SIGTERM/SIGHUP caught during run()
+std::mutex g_run_mutex;              // run() calls are serialised
+volatile sig_atomic_t g_signal = 0;  // SIGINT/SIGTERM/SIGHUP caught during run()
 
 extern "C" void on_stop_signal(int sig) { g_signal = sig; }
 
@@ -77,8 +77,8 @@ class ProcessSettings {
     // descriptors in every helper.
     if (getrlimit(RLIMIT_NOFILE, &old_nofile_) == 0) {
       rlimit raised = old_nofile_;
-      raised.rlim_cur = std::min<rlim_t>(old_nofile_.rlim_max,
-                                         old_nofile_.rlim_cur + 8 * rlim_t(nslots) + 64);
+      raised.rlim_cur =
+          std::min<rlim_t>(old_nofile_.rlim_max, old_nofile_.rlim_cur + 8 * rlim_t(nslots) + 64);
       have_nofile_ = setrlimit(RLIMIT_NOFILE, &raised) == 0;
     }
     // Stop signals end the run cleanly, then are re-raised (run()). One the
@@ -118,22 +118,32 @@ class ProcessSettings {
 
 int prot_bits(Prot p) {
   switch (p) {
-    case Prot::none: return PROT_NONE;
-    case Prot::r: return PROT_READ;
-    case Prot::rx: return PROT_READ | PROT_EXEC;
-    case Prot::rw: return PROT_READ | PROT_WRITE;
-    case Prot::rwx: return PROT_READ | PROT_WRITE | PROT_EXEC;
+    case Prot::none:
+      return PROT_NONE;
+    case Prot::r:
+      return PROT_READ;
+    case Prot::rx:
+      return PROT_READ | PROT_EXEC;
+    case Prot::rw:
+      return PROT_READ | PROT_WRITE;
+    case Prot::rwx:
+      return PROT_READ | PROT_WRITE | PROT_EXEC;
   }
   return PROT_NONE;
 }
 
 int advice_bits(Advice a) {
   switch (a) {
-    case Advice::dontneed: return MADV_DONTNEED;
-    case Advice::dontfork: return MADV_DONTFORK;
-    case Advice::dofork: return MADV_DOFORK;
-    case Advice::wipeonfork: return MADV_WIPEONFORK;
-    case Advice::keeponfork: return MADV_KEEPONFORK;
+    case Advice::dontneed:
+      return MADV_DONTNEED;
+    case Advice::dontfork:
+      return MADV_DONTFORK;
+    case Advice::dofork:
+      return MADV_DOFORK;
+    case Advice::wipeonfork:
+      return MADV_WIPEONFORK;
+    case Advice::keeponfork:
+      return MADV_KEEPONFORK;
   }
   return MADV_NORMAL;
 }
@@ -151,7 +161,9 @@ wire::Command command_for(const Op& op) {
       c.prot = prot_bits(op.prot);
       c.flags = MAP_FIXED | MAP_ANONYMOUS | (op.shared ? MAP_SHARED : MAP_PRIVATE);
       break;
-    case Verb::munmap: c.verb = wire::Verb::munmap; break;
+    case Verb::munmap:
+      c.verb = wire::Verb::munmap;
+      break;
     case Verb::mprotect:
       c.verb = wire::Verb::mprotect;
       c.prot = prot_bits(op.prot);
@@ -166,11 +178,16 @@ wire::Command command_for(const Op& op) {
       c.verb = wire::Verb::madvise;
       c.advice = advice_bits(op.advice);
       break;
-    case Verb::write: c.verb = wire::Verb::write; break;
-    case Verb::read: c.verb = wire::Verb::read; break;
+    case Verb::write:
+      c.verb = wire::Verb::write;
+      break;
+    case Verb::read:
+      c.verb = wire::Verb::read;
+      break;
     case Verb::spawn:
     case Verb::fork:
-    case Verb::exit: break;  // not commands of this kind
+    case Verb::exit:
+      break;  // not commands of this kind
   }
   return c;
 }
@@ -205,8 +222,7 @@ class Runner {
  private:
   // "FILE:LINE: OPERATION: what".
   Error at(const Op& op, const std::string& what) const {
-    return Error{fmt::format("{}:{}: {}: {}", script_.file, op.line, format_op(script_, op),
-                             what)};
+    return Error{fmt::format("{}:{}: {}: {}", script_.file, op.line, format_op(script_, op), what)};
   }
   Result<std::string> execute(std::size_t index, const Op& op);
   Status drain(Run* run);
@@ -261,12 +277,10 @@ Result<Run> Runner::run() {
   for (std::size_t i = 0; i < script_.ops.size(); ++i) {
     const Op& op = script_.ops[i];
     if (g_signal) return Error{"interrupted"};
-    if (Status s = trace_->mark(begin_marker(op.line)); !s.ok())
-      return at(op, s.error().message);
+    if (Status s = trace_->mark(begin_marker(op.line)); !s.ok()) return at(op, s.error().message);
     auto result = execute(i, op);
     if (!result.ok()) return result.error();
-    if (Status s = trace_->mark(end_marker(op.line)); !s.ok())
-      return at(op, s.error().message);
+    if (Status s = trace_->mark(end_marker(op.line)); !s.ok()) return at(op, s.error().message);
     if (Status s = drain(&run); !s.ok()) return at(op, s.error().message);
     OpResult r;
     r.line = op.line;
@@ -297,8 +311,7 @@ Result<std::string> Runner::execute(std::size_t index, const Op& op) {
     created_[std::size_t(op.proc)] = true;
     return std::string("ok");
   }
-  if (!helpers_->alive(op.proc))
-    return at(op, fmt::format("process {} is not running", name));
+  if (!helpers_->alive(op.proc)) return at(op, fmt::format("process {} is not running", name));
 
   if (op.verb == Verb::fork) {
     auto r = helpers_->fork(op.proc, op.child);
@@ -361,8 +374,9 @@ Status probe() {
 #else
   if (kHelperImageSize == 0) return Error{"this build has no helper program"};
   if (geteuid() != 0)
-    return Error{"not root: observing the kernel needs root (tracefs, kernel "
-                 "addresses in /proc/kallsyms, /proc/PID/pagemap)"};
+    return Error{
+        "not root: observing the kernel needs root (tracefs, kernel "
+        "addresses in /proc/kallsyms, /proc/PID/pagemap)"};
   if (Status s = ensure_tracefs(); !s.ok()) return s;
   if (Status s = check_kmem_events(); !s.ok()) return s;
   if (auto r = avc_call_sites(); !r.ok()) return r.error();
@@ -381,8 +395,8 @@ Result<Run> run(const Script& script, const Options& options) {
   {
     ProcessSettings settings(int(script.procs.size()));
     if (!settings.pinned()) {
-      result = Error{fmt::format("cannot pin the runner to CPU {}: {}", settings.cpu(),
-                                 std::strerror(errno))};
+      result = Error{
+          fmt::format("cannot pin the runner to CPU {}: {}", settings.cpu(), std::strerror(errno))};
     } else {
       Runner runner(script, options, settings.cpu());
       result = runner.run();

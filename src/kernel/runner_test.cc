@@ -80,16 +80,15 @@ TEST_F(KernelRunnerTest, ForkOfFaultedVmaThenExitsFreeEverything) {
       "spawn P\n"
       "P mmap 0 4\n"
       "P write 0\n"
-      "P fork C\n"    // clone P's chain (1 AVC), new anon_vma + its own AVC
-      "C exit\n"      // C's anon_vma tree empties; P's root stays
-      "P exit\n");    // last user of the root
+      "P fork C\n"  // clone P's chain (1 AVC), new anon_vma + its own AVC
+      "C exit\n"    // C's anon_vma tree empties; P's root stays
+      "P exit\n");  // last user of the root
   ASSERT_EQ(r.ops.size(), 6u);
   EXPECT_EQ(counts(r.ops[3]), "1 0 2 0");
   EXPECT_EQ(events(r.ops[3]), "+c:anon_vma_clone#2 +a:anon_vma_fork#2 +c:anon_vma_fork#3");
   // unlink_anon_vmas pass 1 frees the AVC of the still-used root; pass 2
   // puts C's own anon_vma, then frees its AVC.
-  EXPECT_EQ(events(r.ops[4]),
-            "-c:unlink_anon_vmas#2 -a:__put_anon_vma#2 -c:unlink_anon_vmas#3");
+  EXPECT_EQ(events(r.ops[4]), "-c:unlink_anon_vmas#2 -a:__put_anon_vma#2 -c:unlink_anon_vmas#3");
   EXPECT_EQ(events(r.ops[5]), "-a:__put_anon_vma#1 -c:unlink_anon_vmas#1");
   EXPECT_EQ(r.live_anon_vma, 0u);
   EXPECT_EQ(r.live_avc, 0u);
@@ -102,7 +101,7 @@ TEST_F(KernelRunnerTest, IdleHelpersForkAndExitWithoutEvents) {
       "spawn P\n"
       "P fork C\n"
       "C fork D\n"
-      "C exit\n"      // D is orphaned and keeps running
+      "C exit\n"  // D is orphaned and keeps running
       "D exit\n"
       "P exit\n");
   ASSERT_EQ(r.ops.size(), 6u);
@@ -133,8 +132,8 @@ TEST_F(KernelRunnerTest, ReadyHelperMapsNothingPrivateAndWritable) {
       // Only the helper's own text, the shared stacks and the vDSO.
       const bool text = name.starts_with("/memfd:rmaplab-helper") && perms[1] == '-';
       const bool shared = perms == "rw-s";
-      const bool vdso = name == "[vvar]" || name == "[vvar_vclock]" ||
-                        name == "[vdso]" || name == "[vsyscall]";
+      const bool vdso =
+          name == "[vvar]" || name == "[vvar_vclock]" || name == "[vdso]" || name == "[vsyscall]";
       EXPECT_TRUE(text || shared || vdso) << "slot " << slot << ": " << line;
     }
     EXPECT_NE(all.find("rmaplab-helper"), std::string::npos) << all;
@@ -147,10 +146,10 @@ TEST_F(KernelRunnerTest, RefusedSystemCallsAreResults) {
   kernel::Run r = run_text(
       "spawn P\n"
       "P mmap 0 8\n"
-      "P mremap 0 4 2 4\n"     // ranges overlap
-      "P mprotect 0 32 r\n"    // runs into a hole
-      "P munmap 100 4\n"       // nothing there: fine
-      "P mremap 50 1 60 1\n"   // nothing to move
+      "P mremap 0 4 2 4\n"    // ranges overlap
+      "P mprotect 0 32 r\n"   // runs into a hole
+      "P munmap 100 4\n"      // nothing there: fine
+      "P mremap 50 1 60 1\n"  // nothing to move
       "P madvise 0 8 wipeonfork\n"
       "P mmap 16 4 rw shared\n"
       "P madvise 16 4 wipeonfork\n");  // not on shared memory
@@ -249,9 +248,9 @@ TEST_F(KernelRunnerTest, JsonHasTheLanguageFieldsAndIds) {
   EXPECT_EQ(fork["anon_vma_free"], 0);
   EXPECT_EQ(fork["avc_alloc"], 2);
   EXPECT_EQ(fork["avc_free"], 0);
-  EXPECT_EQ(fork["events"][0],
-            (nlohmann::json{{"op", "alloc"}, {"kind", "avc"}, {"site", "anon_vma_clone"},
-                            {"id", 2}}));
+  EXPECT_EQ(
+      fork["events"][0],
+      (nlohmann::json{{"op", "alloc"}, {"kind", "avc"}, {"site", "anon_vma_clone"}, {"id", 2}}));
   EXPECT_EQ(fork["call_sites"]["anon_vma_fork"]["anon_vma_alloc"], 1);
   EXPECT_EQ(fork["call_sites"]["anon_vma_fork"]["avc_alloc"], 1);
   EXPECT_EQ(fork["call_sites"]["anon_vma_clone"]["avc_alloc"], 1);
@@ -267,12 +266,11 @@ TEST_F(KernelRunnerTest, AFaultingProcessIsAnErrorWithItsLine) {
   auto r = run(*segv);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("segv.rml:3:"), std::string::npos) << r.error().message;
-  EXPECT_NE(r.error().message.find("SIGSEGV at 0x100000009000 (arena page 9)"),
-            std::string::npos)
+  EXPECT_NE(r.error().message.find("SIGSEGV at 0x100000009000 (arena page 9)"), std::string::npos)
       << r.error().message;
 
-  auto bus = parse_script(
-      "spawn P\nP mmap 0 1 rw shared\nP mremap 0 1 4 4\nP write 4\nP write 5\n", "bus.rml");
+  auto bus = parse_script("spawn P\nP mmap 0 1 rw shared\nP mremap 0 1 4 4\nP write 4\nP write 5\n",
+                          "bus.rml");
   ASSERT_TRUE(bus.ok());
   r = run(*bus);
   ASSERT_FALSE(r.ok());

@@ -87,8 +87,7 @@ TraceRecord parse_kmem(const Header& h, bool alloc, std::string_view body) {
   auto ptr = field(body, "ptr");
   auto name = field(body, "name");
   if (!site || !ptr || !name)
-    return MalformedRecord{"kmem event without call_site, ptr and name: " +
-                           std::string(body)};
+    return MalformedRecord{"kmem event without call_site, ptr and name: " + std::string(body)};
   // "func+0x66/0x1e0", "func+0x66/0x1e0 [module]" (module is a separate
   // token), or a bare "0xffffffff81604386" when not symbolised.
   if (site->starts_with("0x")) {
@@ -146,8 +145,7 @@ std::optional<ObjectKind> classify(const KmemRecord& record, std::string_view fu
   // The AVC cache may be merged under another cache's name, so the call
   // site alone says whether this is an AVC.
   function = base_function_name(function);
-  if (std::find(kAvcCallSites.begin(), kAvcCallSites.end(), function) !=
-      kAvcCallSites.end())
+  if (std::find(kAvcCallSites.begin(), kAvcCallSites.end(), function) != kAvcCallSites.end())
     return ObjectKind::anon_vma_chain;
   return std::nullopt;
 }

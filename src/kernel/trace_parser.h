@@ -4,10 +4,11 @@
 // The lines that matter look like this (the default trace options: irq-info,
 // context-info, symbolised call sites; `record-tgid` adds "(tgid)"):
 //
-//   rmlh-4242-4250    [000] .....   12.345678: kmem_cache_alloc: call_site=anon_vma_clone+0x66/0x1e0 ptr=ffff888104d88700 name=anon_vma_chain bytes_req=64 ...
-//   rmlh-4242-4250    [000] .....   12.345679: kmem_cache_free: call_site=unlink_anon_vmas+0x1b0/0x1f0 ptr=ffff888104d88700 name=anon_vma_chain
-//   runner-4242       [000] ...1.   12.345680: tracing_mark_write: rmaplab op 7 end
-//   CPU:0 [LOST 12 EVENTS]
+//   rmlh-4242-4250    [000] .....   12.345678: kmem_cache_alloc:
+//   call_site=anon_vma_clone+0x66/0x1e0 ptr=ffff888104d88700 name=anon_vma_chain bytes_req=64 ...
+//   rmlh-4242-4250    [000] .....   12.345679: kmem_cache_free:
+//   call_site=unlink_anon_vmas+0x1b0/0x1f0 ptr=ffff888104d88700 name=anon_vma_chain runner-4242
+//   [000] ...1.   12.345680: tracing_mark_write: rmaplab op 7 end CPU:0 [LOST 12 EVENTS]
 //
 // Which records are anon_vma and AVC events is decided by classify(): the
 // `anon_vma` cache is not merged with any other, so its name identifies it;
@@ -31,8 +32,7 @@ namespace rmaplab::kernel {
 // The functions that allocate or free anon_vma_chain objects in 6.18
 // (mm/rmap.c; anon_vma_chain_alloc/free are inlined into them).
 inline constexpr std::array<std::string_view, 5> kAvcCallSites = {
-    "__anon_vma_prepare", "anon_vma_clone", "anon_vma_fork",
-    "unlink_anon_vmas", "__put_anon_vma"};
+    "__anon_vma_prepare", "anon_vma_clone", "anon_vma_fork", "unlink_anon_vmas", "__put_anon_vma"};
 
 // A trace_marker write.
 struct MarkerRecord {
@@ -68,8 +68,8 @@ struct MalformedRecord {
 // Comments, blank lines and events of other kinds.
 struct OtherRecord {};
 
-using TraceRecord = std::variant<OtherRecord, MarkerRecord, KmemRecord,
-                                 LostRecord, MalformedRecord>;
+using TraceRecord =
+    std::variant<OtherRecord, MarkerRecord, KmemRecord, LostRecord, MalformedRecord>;
 
 TraceRecord parse_trace_line(std::string_view line);
 
@@ -79,7 +79,6 @@ std::string_view base_function_name(std::string_view symbol);
 // Whether a kmem record is an anon_vma or AVC event, given the function its
 // call site resolves to (the record's own `function`, or a lookup of
 // `call_site_addr` when the trace was not symbolised).
-std::optional<ObjectKind> classify(const KmemRecord& record,
-                                   std::string_view function);
+std::optional<ObjectKind> classify(const KmemRecord& record, std::string_view function);
 
 }  // namespace rmaplab::kernel

@@ -95,8 +95,8 @@ TEST(TraceParser, VariantsOfTheHeaderAndCallSite) {
 TEST(TraceParser, MalformedAndOtherLines) {
   EXPECT_TRUE(std::holds_alternative<OtherRecord>(parse_trace_line("")));
   EXPECT_TRUE(std::holds_alternative<OtherRecord>(parse_trace_line("# tracer: nop")));
-  EXPECT_TRUE(std::holds_alternative<OtherRecord>(parse_trace_line(
-      "  sh-5 [000] .....  1.0: sched_switch: prev_comm=sh prev_pid=5")));
+  EXPECT_TRUE(std::holds_alternative<OtherRecord>(
+      parse_trace_line("  sh-5 [000] .....  1.0: sched_switch: prev_comm=sh prev_pid=5")));
   EXPECT_TRUE(std::holds_alternative<MalformedRecord>(parse_trace_line("garbage")));
   EXPECT_TRUE(std::holds_alternative<MalformedRecord>(parse_trace_line(
       "  sh-5 [000] .....  1.0: kmem_cache_free: call_site=x+0x1/0x2 name=anon_vma")));
@@ -125,8 +125,10 @@ TEST(TraceParser, RecordedSamplesParseCompletely) {
       pos = nl + 1;
     }
     EXPECT_GT(kmem_lines, 0) << file;
-    if (std::string_view(file) == "lost_events.trace") EXPECT_EQ(lost, 2);
-    else EXPECT_GT(markers, 0) << file;
+    if (std::string_view(file) == "lost_events.trace")
+      EXPECT_EQ(lost, 2);
+    else
+      EXPECT_GT(markers, 0) << file;
   }
 }
 
@@ -143,9 +145,12 @@ TEST(TraceParser, ClassifyOnTheUnfilteredSample) {
     auto* k = std::get_if<KmemRecord>(&r);
     if (!k) continue;
     auto kind = classify(*k, k->function);
-    if (!kind) ++other;
-    else if (*kind == ObjectKind::anon_vma) ++anon_vma;
-    else ++avc;
+    if (!kind)
+      ++other;
+    else if (*kind == ObjectKind::anon_vma)
+      ++anon_vma;
+    else
+      ++avc;
   }
   EXPECT_EQ(anon_vma, 4);  // prepare, fork; frees at C's and P's exit
   EXPECT_EQ(avc, 6);       // 3 allocations (prepare, clone, fork), 3 frees

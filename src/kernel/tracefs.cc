@@ -44,10 +44,9 @@ Status ensure_tracefs() {
   const std::string root(kTracefsRoot);
   if (is_tracefs(root)) return ok_status();
   if (mount("nodev", root.c_str(), "tracefs", 0, nullptr) != 0)
-    return Error{fmt::format("tracefs is not mounted at {} and mounting it failed: {}",
-                             root, std::strerror(errno))};
-  if (!is_tracefs(root))
-    return Error{fmt::format("{} is not a tracefs mount", root)};
+    return Error{fmt::format("tracefs is not mounted at {} and mounting it failed: {}", root,
+                             std::strerror(errno))};
+  if (!is_tracefs(root)) return Error{fmt::format("{} is not a tracefs mount", root)};
   return ok_status();
 }
 
@@ -55,17 +54,16 @@ Status check_kmem_events() {
   for (std::string_view ev : kEvents) {
     auto format = read_text_file(root_path(fmt::format("events/kmem/{}/format", ev)));
     if (!format.ok())
-      return Error{fmt::format("the kernel has no trace event kmem:{} ({})", ev,
-                               format.error().message)};
+      return Error{
+          fmt::format("the kernel has no trace event kmem:{} ({})", ev, format.error().message)};
     for (std::string_view f : {"call_site;", "ptr;", "name;"})
       if (format->find(f) == std::string::npos)
-        return Error{fmt::format("the trace event kmem:{} has no field {}", ev,
-                                 f.substr(0, f.size() - 1))};
+        return Error{
+            fmt::format("the trace event kmem:{} has no field {}", ev, f.substr(0, f.size() - 1))};
   }
   struct stat st;
   if (stat(root_path("instances").c_str(), &st) != 0)
-    return Error{fmt::format("tracefs has no instances directory ({})",
-                             std::strerror(errno))};
+    return Error{fmt::format("tracefs has no instances directory ({})", std::strerror(errno))};
   return ok_status();
 }
 
@@ -96,13 +94,12 @@ std::string event_filter(std::span<const FunctionRange> avc_ranges) {
 
 Result<std::unique_ptr<TraceInstance>> TraceInstance::create(
     std::span<const FunctionRange> avc_ranges, int cpu, std::size_t buffer_kb) {
-  const std::string dir =
-      root_path(fmt::format("instances/{}{}", kInstancePrefix, getpid()));
+  const std::string dir = root_path(fmt::format("instances/{}{}", kInstancePrefix, getpid()));
   if (mkdir(dir.c_str(), 0755) != 0) {
     // Ours from an earlier run of this process that could not clean up.
     if (errno != EEXIST || rmdir(dir.c_str()) != 0 || mkdir(dir.c_str(), 0755) != 0)
-      return Error{fmt::format("cannot create the tracefs instance {}: {}", dir,
-                               std::strerror(errno))};
+      return Error{
+          fmt::format("cannot create the tracefs instance {}: {}", dir, std::strerror(errno))};
   }
   std::unique_ptr<TraceInstance> t(new TraceInstance(dir));
   const std::string filter = event_filter(avc_ranges);
@@ -125,8 +122,8 @@ Result<std::unique_ptr<TraceInstance>> TraceInstance::create(
   t->marker_fd_ = open((dir + "/trace_marker").c_str(), O_WRONLY | O_CLOEXEC);
   t->pipe_fd_ = open((dir + "/trace_pipe").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (t->marker_fd_ < 0 || t->pipe_fd_ < 0)
-    return Error{fmt::format("cannot open {}/trace_marker and trace_pipe: {}", dir,
-                             std::strerror(errno))};
+    return Error{
+        fmt::format("cannot open {}/trace_marker and trace_pipe: {}", dir, std::strerror(errno))};
   return t;
 }
 
@@ -154,8 +151,7 @@ Status TraceInstance::trace_pids(std::span<const int> pids) {
 
 Status TraceInstance::enable() {
   for (std::string_view ev : kEvents)
-    if (Status s = write_file(fmt::format("events/kmem/{}/enable", ev), "1"); !s.ok())
-      return s;
+    if (Status s = write_file(fmt::format("events/kmem/{}/enable", ev), "1"); !s.ok()) return s;
   return ok_status();
 }
 
@@ -201,15 +197,18 @@ Status TraceInstance::check_no_loss() const {
     if (!stats.ok()) break;  // past the last CPU
     for (std::string_view key : {"overrun: ", "commit overrun: ", "dropped events: "}) {
       std::size_t pos = stats->find(std::string("\n") + std::string(key));
-      if (stats->starts_with(key)) pos = 0;
-      else if (pos != std::string::npos) ++pos;
-      else continue;
+      if (stats->starts_with(key))
+        pos = 0;
+      else if (pos != std::string::npos)
+        ++pos;
+      else
+        continue;
       unsigned long n = std::strtoul(stats->c_str() + pos + key.size(), nullptr, 10);
       if (n != 0)
-        return Error{fmt::format(
-            "the trace buffer of CPU {} lost events ({}{}); the counts would be wrong "
-            "(a larger Options::trace_buffer_kb helps)",
-            cpu, key, n)};
+        return Error{
+            fmt::format("the trace buffer of CPU {} lost events ({}{}); the counts would be wrong "
+                        "(a larger Options::trace_buffer_kb helps)",
+                        cpu, key, n)};
     }
   }
   return ok_status();

@@ -40,8 +40,8 @@ class TraceInstance {
   // per-CPU buffer of buffer_kb on `cpu` (a minimal one elsewhere), no
   // overwrite (a full buffer drops and counts), raw pointers (hash-ptr off),
   // event-fork on, and the filter on both events.
-  static Result<std::unique_ptr<TraceInstance>> create(
-      std::span<const FunctionRange> avc_ranges, int cpu, std::size_t buffer_kb);
+  static Result<std::unique_ptr<TraceInstance>> create(std::span<const FunctionRange> avc_ranges,
+                                                       int cpu, std::size_t buffer_kb);
   ~TraceInstance();  // closes its files and removes the instance
   TraceInstance(const TraceInstance&) = delete;
   TraceInstance& operator=(const TraceInstance&) = delete;

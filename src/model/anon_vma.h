@@ -29,8 +29,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "model/interval_tree.h"
 #include "model/event.h"
+#include "model/interval_tree.h"
 #include "model/list.h"
 
 namespace rmaplab::model {
@@ -101,7 +101,8 @@ struct anon_vma {
 
 // Allocates a new family root: its own parent and root, refcount 1 (the
 // "still linked" reference), num_children 1 (the self link). Null when the
-// environment injects an allocation failure. `site` is the kernel function charged with the allocation.
+// environment injects an allocation failure. `site` is the kernel function charged with the
+// allocation.
 anon_vma* anon_vma_create_root(Env& env, CallSite site);
 
 // Allocates a child of `parent` in parent's family: pins the family root

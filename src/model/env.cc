@@ -122,7 +122,8 @@ vm_area_struct* Env::alloc_vma() {
 }
 
 void Env::free_vma(vm_area_struct* vma) {
-  assert(!vma->anon_vma && vma->anon_vma_chain.empty() && "freeing a VMA still linked to anon_vmas");
+  assert(!vma->anon_vma && vma->anon_vma_chain.empty() &&
+         "freeing a VMA still linked to anon_vmas");
   --live_vmas_;
   vma->~vm_area_struct();
   vma_pool_.put(vma);
@@ -143,31 +144,50 @@ void Env::free_folio(folio* f) {
 
 std::string_view to_string(Path path) {
   switch (path) {
-    case Path::prepare_new_root: return "fault allocated a root anon_vma";
-    case Path::prepare_reused_neighbour: return "fault reused a neighbour's anon_vma";
-    case Path::fork_reused_anon_vma: return "fork reused an anon_vma";
-    case Path::fork_new_anon_vma: return "fork allocated an anon_vma";
-    case Path::split: return "split cloned a chain";
-    case Path::merge: return "merge";
-    case Path::merge_dup_anon_vma: return "merge with dup_anon_vma";
-    case Path::mremap_copy_merged: return "mremap copy merged";
-    case Path::cow_reuse: return "COW reuse";
-    case Path::cow_copy: return "COW copy";
-    case Path::unlink_freed_anon_vma: return "unlink freed an anon_vma";
-    case Path::fork_failed: return "fork failed, child torn down";
-    case Path::alloc_failure_unwound: return "allocation failure unwound";
+    case Path::prepare_new_root:
+      return "fault allocated a root anon_vma";
+    case Path::prepare_reused_neighbour:
+      return "fault reused a neighbour's anon_vma";
+    case Path::fork_reused_anon_vma:
+      return "fork reused an anon_vma";
+    case Path::fork_new_anon_vma:
+      return "fork allocated an anon_vma";
+    case Path::split:
+      return "split cloned a chain";
+    case Path::merge:
+      return "merge";
+    case Path::merge_dup_anon_vma:
+      return "merge with dup_anon_vma";
+    case Path::mremap_copy_merged:
+      return "mremap copy merged";
+    case Path::cow_reuse:
+      return "COW reuse";
+    case Path::cow_copy:
+      return "COW copy";
+    case Path::unlink_freed_anon_vma:
+      return "unlink freed an anon_vma";
+    case Path::fork_failed:
+      return "fork failed, child torn down";
+    case Path::alloc_failure_unwound:
+      return "allocation failure unwound";
   }
   return "?";
 }
 
 std::string_view to_string(Lock lock) {
   switch (lock) {
-    case Lock::anon_vma_root_write: return "anon_vma_root_write";
-    case Lock::anon_vma_root_read: return "anon_vma_root_read";
-    case Lock::mmap_lock_write: return "mmap_lock_write";
-    case Lock::mmap_lock_read: return "mmap_lock_read";
-    case Lock::page_table_lock: return "page_table_lock";
-    case Lock::pte_lock: return "pte_lock";
+    case Lock::anon_vma_root_write:
+      return "anon_vma_root_write";
+    case Lock::anon_vma_root_read:
+      return "anon_vma_root_read";
+    case Lock::mmap_lock_write:
+      return "mmap_lock_write";
+    case Lock::mmap_lock_read:
+      return "mmap_lock_read";
+    case Lock::page_table_lock:
+      return "page_table_lock";
+    case Lock::pte_lock:
+      return "pte_lock";
   }
   return "?";
 }

@@ -62,7 +62,9 @@ class SlotPool {
   void put(void* p);
 
  private:
-  struct Free { Free* next; };
+  struct Free {
+    Free* next;
+  };
   std::size_t size_;
   std::size_t per_chunk_;
   Free* free_ = nullptr;
@@ -106,8 +108,8 @@ std::string_view to_string(Lock lock);
 class Env {
  public:
   struct Options {
-    bool record_events = true;    // keep the Event log (ids included)
-    std::uint64_t fail_alloc = 0;  // 1-based anon_vma/AVC allocation to fail; 0: none
+    bool record_events = true;         // keep the Event log (ids included)
+    std::uint64_t fail_alloc = 0;      // 1-based anon_vma/AVC allocation to fail; 0: none
     const Profile* profile = nullptr;  // the rules; null: linux-6.18
   };
 
@@ -155,7 +157,9 @@ class Env {
   std::uint64_t allocations() const { return allocations_; }  // anon_vma + AVC, incl. failed
   bool injected_failure() const { return injected_; }
   // alloc/free counts per (call site, kind), kept even when events are not.
-  struct SiteCounts { std::uint64_t anon_vma_alloc = 0, anon_vma_free = 0, avc_alloc = 0, avc_free = 0; };
+  struct SiteCounts {
+    std::uint64_t anon_vma_alloc = 0, anon_vma_free = 0, avc_alloc = 0, avc_free = 0;
+  };
   const std::array<SiteCounts, kCallSites>& site_counts() const { return site_counts_; }
 
   // --- what is alive ---

@@ -18,7 +18,7 @@ enum class CallSite : std::uint8_t {
   anon_vma_clone,
   anon_vma_fork,
   unlink_anon_vmas,
-  put_anon_vma,      // __put_anon_vma
+  put_anon_vma,  // __put_anon_vma
 };
 inline constexpr int kCallSites = 5;
 

@@ -17,9 +17,9 @@ struct folio {
   // The id of that anon_vma when it was stored, so the checker can tell a
   // live mapping from one whose anon_vma was freed and its memory reused.
   std::uint32_t mapping_id = 0;
-  std::uint32_t shmem = 0;      // shared memory: the shmem object; 0 if anonymous
-  std::uint64_t index = 0;      // page offset: linear in every VMA that maps it
-  std::uint32_t mapcount = 0;   // PTEs mapping it (the only references modelled)
+  std::uint32_t shmem = 0;     // shared memory: the shmem object; 0 if anonymous
+  std::uint64_t index = 0;     // page offset: linear in every VMA that maps it
+  std::uint32_t mapcount = 0;  // PTEs mapping it (the only references modelled)
   std::uint32_t id = 0;
   bool anon_exclusive = false;  // PG_anon_exclusive of its one page
 

@@ -54,7 +54,7 @@ struct rb_node {
 };
 
 struct interval_node {
-  rb_node rb;  // first, so an rb_node* is also the interval_node*
+  rb_node rb;                      // first, so an rb_node* is also the interval_node*
   std::uint64_t subtree_last = 0;  // max of last() over this node's subtree
 };
 
@@ -71,7 +71,9 @@ inline rb_node* rb_parent(const rb_node* n) {
   return reinterpret_cast<rb_node*>(n->parent_color & ~kBlack);
 }
 // Empty subtrees count as black, as in CLRS's nil leaves.
-inline bool rb_is_black(const rb_node* n) { return n == nullptr || (n->parent_color & kBlack) != 0; }
+inline bool rb_is_black(const rb_node* n) {
+  return n == nullptr || (n->parent_color & kBlack) != 0;
+}
 inline bool rb_is_red(const rb_node* n) { return !rb_is_black(n); }
 inline void rb_set_black(rb_node* n) { n->parent_color |= kBlack; }
 inline void rb_set_red(rb_node* n) { n->parent_color &= ~kBlack; }
@@ -151,9 +153,9 @@ class interval_tree {
     rb_node* z = &(x.*Member).rb;
     if (z == leftmost_) leftmost_ = detail::rb_next(z);
 
-    rb_node* child;       // what moves into the removed black's place (may be null)
-    rb_node* parent;      // child's parent after the splice
-    bool removed_black;   // a black went missing on child's path
+    rb_node* child;      // what moves into the removed black's place (may be null)
+    rb_node* parent;     // child's parent after the splice
+    bool removed_black;  // a black went missing on child's path
     if (!z->left || !z->right) {
       child = z->left ? z->left : z->right;
       parent = detail::rb_parent(z);
@@ -487,7 +489,8 @@ class interval_tree {
     if (!n) return 1;
     if (depth > kMaxDepth) {
       st.error = "The interval tree is more than " + std::to_string(kMaxDepth) +
-                 " levels deep at " + describe(n) + ", so its child links loop or it is unbalanced.";
+                 " levels deep at " + describe(n) +
+                 ", so its child links loop or it is unbalanced.";
       return -1;
     }
     if ((n->parent_color & 6) != 0) {
@@ -495,12 +498,14 @@ class interval_tree {
       return -1;
     }
     if (rb_parent(n) != parent) {
-      st.error = "The interval tree's " + describe(n) + " has a parent link that does not point to " +
-                 (parent ? "its parent " + describe(parent) : std::string("null (it is the root)")) + ".";
+      st.error =
+          "The interval tree's " + describe(n) + " has a parent link that does not point to " +
+          (parent ? "its parent " + describe(parent) : std::string("null (it is the root)")) + ".";
       return -1;
     }
     if (rb_is_red(n) && rb_is_red(parent)) {
-      st.error = "The interval tree's red " + describe(n) + " has a red parent " + describe(parent) + ".";
+      st.error =
+          "The interval tree's red " + describe(n) + " has a red parent " + describe(parent) + ".";
       return -1;
     }
     const int lh = check(n->left, n, depth + 1, st);
@@ -520,8 +525,9 @@ class interval_tree {
     if (n->left && aug(n->left) > m) m = aug(n->left);
     if (n->right && aug(n->right) > m) m = aug(n->right);
     if (aug(n) != m) {
-      st.error = "The interval tree's " + describe(n) + " has subtree_last " + std::to_string(aug(n)) +
-                 " but the largest last in its subtree is " + std::to_string(m) + ".";
+      st.error = "The interval tree's " + describe(n) + " has subtree_last " +
+                 std::to_string(aug(n)) + " but the largest last in its subtree is " +
+                 std::to_string(m) + ".";
       return -1;
     }
     if (lh != rh) {

@@ -20,8 +20,8 @@ namespace {
 // the project's tests do not link gmock.)
 ::testing::AssertionResult Reports(const std::string& error, const std::string& what) {
   if (error.find(what) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "validate() returned \"" << error << "\", expected it to mention \""
-                                       << what << "\"";
+  return ::testing::AssertionFailure()
+         << "validate() returned \"" << error << "\", expected it to mention \"" << what << "\"";
 }
 
 // The node is deliberately not the first member, so owner() must subtract
@@ -64,9 +64,7 @@ std::vector<int> Ids(const std::vector<const Item*>& v) {
   return ids;
 }
 
-int Height(const rb_node* n) {
-  return n ? 1 + std::max(Height(n->left), Height(n->right)) : 0;
-}
+int Height(const rb_node* n) { return n ? 1 + std::max(Height(n->left), Height(n->right)) : 0; }
 
 const rb_node* RootOf(const Item& i) {
   const rb_node* n = &i.node.rb;
@@ -161,7 +159,8 @@ TEST(IntervalTree, EraseLeavesTheNodeUnlinkedAndTheTreeEmpty) {
 TEST(IntervalTree, InOrderIsByStartWhateverTheInsertionOrder) {
   Tree t;
   std::vector<Item> items;
-  for (int s : {50, 10, 40, 20, 30, 0, 60}) items.push_back({std::uint64_t(s), std::uint64_t(s + 5), s, {}});
+  for (int s : {50, 10, 40, 20, 30, 0, 60})
+    items.push_back({std::uint64_t(s), std::uint64_t(s + 5), s, {}});
   for (Item& i : items) t.insert(i);
   EXPECT_EQ(Ids(InOrder(t)), (std::vector<int>{0, 10, 20, 30, 40, 50, 60}));
   EXPECT_EQ(t.first()->id, 0);
@@ -192,7 +191,8 @@ TEST(IntervalTree, AReinsertedNodeGoesAfterItsEquals) {
 TEST(IntervalTree, FirstAndNextWalkTheWholeTreeInOrder) {
   Tree t;
   std::vector<Item> items(100);
-  for (int i = 0; i < 100; ++i) items[i] = {std::uint64_t((i * 37) % 100), std::uint64_t((i * 37) % 100), i, {}};
+  for (int i = 0; i < 100; ++i)
+    items[i] = {std::uint64_t((i * 37) % 100), std::uint64_t((i * 37) % 100), i, {}};
   for (Item& i : items) t.insert(i);
   std::uint64_t expect = 0;
   int n = 0;
@@ -208,7 +208,7 @@ TEST(IntervalTree, OverlapBoundsAreInclusiveAtBothEnds) {
   EXPECT_EQ(Overlaps(t, 5, 5).size(), 1u);
   EXPECT_EQ(Overlaps(t, 0, 5).size(), 1u);
   EXPECT_EQ(Overlaps(t, 9, 100).size(), 1u);
-  EXPECT_EQ(Overlaps(t, 6, 7).size(), 1u);  // query inside the interval
+  EXPECT_EQ(Overlaps(t, 6, 7).size(), 1u);    // query inside the interval
   EXPECT_EQ(Overlaps(t, 0, 100).size(), 1u);  // interval inside the query
   EXPECT_TRUE(Overlaps(t, 0, 4).empty());
   EXPECT_TRUE(Overlaps(t, 10, 100).empty());
@@ -293,12 +293,15 @@ struct Model {
 TEST(IntervalTree, RandomInsertsAndErasesMatchABruteForceModelAtEveryStep) {
   constexpr int kPool = 160;
   constexpr int kSteps = 6000;
-  int erased_root = 0, erased_leaf = 0, erased_one_child = 0, erased_two_children = 0, erased_first = 0;
+  int erased_root = 0, erased_leaf = 0, erased_one_child = 0, erased_two_children = 0,
+      erased_first = 0;
   int nonempty_queries = 0;
 
   for (std::uint64_t seed : {1u, 2u, 3u}) {
     std::mt19937_64 rng(seed);
-    auto below = [&](std::uint64_t n) { return std::uniform_int_distribution<std::uint64_t>(0, n - 1)(rng); };
+    auto below = [&](std::uint64_t n) {
+      return std::uniform_int_distribution<std::uint64_t>(0, n - 1)(rng);
+    };
     auto pool = std::make_unique<Item[]>(kPool);
     for (int i = 0; i < kPool; ++i) pool[i].id = i;
     std::vector<Item*> out_of_tree;
@@ -325,9 +328,12 @@ TEST(IntervalTree, RandomInsertsAndErasesMatchABruteForceModelAtEveryStep) {
         Item* x = m.seq[below(m.seq.size())];
         const rb_node* n = &x->node.rb;
         if (!detail::rb_parent(n)) ++erased_root;
-        if (!n->left && !n->right) ++erased_leaf;
-        else if (n->left && n->right) ++erased_two_children;
-        else ++erased_one_child;
+        if (!n->left && !n->right)
+          ++erased_leaf;
+        else if (n->left && n->right)
+          ++erased_two_children;
+        else
+          ++erased_one_child;
         if (x == m.seq.front()) ++erased_first;
         t.erase(*x);
         m.erase(x);
@@ -403,7 +409,8 @@ TEST(IntervalTreeValidate, ReportsABrokenParentLink) {
   Built b(50);
   Item* child = nullptr;
   for (int i = 0; i < 50 && !child; ++i)
-    if (detail::rb_parent(&b.items[i].node.rb) && detail::rb_parent(detail::rb_parent(&b.items[i].node.rb)))
+    if (detail::rb_parent(&b.items[i].node.rb) &&
+        detail::rb_parent(detail::rb_parent(&b.items[i].node.rb)))
       child = &b.items[i];
   ASSERT_NE(child, nullptr);
   // Point it at its grandparent instead of its parent.
@@ -489,7 +496,8 @@ TEST(IntervalTreeScale, HundredThousandInsertsQueriesAndErasesAreFast) {
     t.for_each_overlap(p, p, [&](Item&) { ++hits; });
   }
   for (int i : order) t.erase(items[i]);
-  const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  const auto ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 
   EXPECT_TRUE(t.empty());
   EXPECT_GT(hits, 0u);

@@ -84,7 +84,8 @@ void Machine::put_folio(folio* f) {
 const char* access_fault(const mm_struct& mm, const Machine& m, std::uint32_t page, bool write) {
   const vm_area_struct* vma = mm.vma_lookup(page);
   if (!vma) return "not mapped";
-  if (!(vma->vm_flags & (write ? VM_WRITE : VM_READ))) return write ? "not writable" : "not readable";
+  if (!(vma->vm_flags & (write ? VM_WRITE : VM_READ)))
+    return write ? "not writable" : "not readable";
   if (vma->shmem && !m.shmem_in_bounds(vma->shmem, vma->pgoff_of(page)))
     return "past the end of its shared memory object (SIGBUS)";
   return nullptr;
@@ -100,12 +101,24 @@ OpResult Machine::apply(const Op& op) {
     return r;
   }
   switch (op.verb) {
-    case Verb::spawn: spawn(op.proc); return r;
-    case Verb::mmap: r.error = do_mmap(*this, *mm, op.a, op.n, op.prot, op.shared); return r;
-    case Verb::munmap: r.error = do_munmap(*this, *mm, op.a, op.n); return r;
-    case Verb::mprotect: r.error = do_mprotect(*this, *mm, op.a, op.n, op.prot); return r;
-    case Verb::mremap: r.error = do_mremap(*this, *mm, op.a, op.n, op.b, op.m); return r;
-    case Verb::madvise: r.error = do_madvise(*this, *mm, op.a, op.n, op.advice); return r;
+    case Verb::spawn:
+      spawn(op.proc);
+      return r;
+    case Verb::mmap:
+      r.error = do_mmap(*this, *mm, op.a, op.n, op.prot, op.shared);
+      return r;
+    case Verb::munmap:
+      r.error = do_munmap(*this, *mm, op.a, op.n);
+      return r;
+    case Verb::mprotect:
+      r.error = do_mprotect(*this, *mm, op.a, op.n, op.prot);
+      return r;
+    case Verb::mremap:
+      r.error = do_mremap(*this, *mm, op.a, op.n, op.b, op.m);
+      return r;
+    case Verb::madvise:
+      r.error = do_madvise(*this, *mm, op.a, op.n, op.advice);
+      return r;
     case Verb::read:
     case Verb::write: {
       const bool write = op.verb == Verb::write;

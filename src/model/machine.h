@@ -23,7 +23,7 @@ namespace rmaplab::model {
 // a result but a script error; see Machine::apply.
 struct OpResult {
   int error = 0;
-  bool fault = false;          // the access would have killed the process
+  bool fault = false;  // the access would have killed the process
   std::uint32_t fault_page = 0;
 };
 
@@ -56,7 +56,7 @@ class Machine {
   bool shmem_in_bounds(std::uint32_t id, std::uint64_t pgoff) const;
   void shmem_get(std::uint32_t id);
   void shmem_put(std::uint32_t id);
-  folio* shmem_folio(std::uint32_t id, std::uint64_t pgoff);  // creates on first use
+  folio* shmem_folio(std::uint32_t id, std::uint64_t pgoff);       // creates on first use
   folio* shmem_find(std::uint32_t id, std::uint64_t pgoff) const;  // null if not cached
   std::size_t shmem_objects() const { return shmem_.size(); }
 

@@ -10,19 +10,26 @@ namespace rmaplab::model {
 namespace {
 
 // The flag-changing advices: split and merge exactly like mprotect.
-int madvise_update_vma(Machine& m, vm_area_struct* vma, vm_area_struct** pprev,
-                       std::uint32_t start, std::uint32_t end, Advice advice) {
+int madvise_update_vma(Machine& m, vm_area_struct* vma, vm_area_struct** pprev, std::uint32_t start,
+                       std::uint32_t end, Advice advice) {
   std::uint32_t new_flags = vma->vm_flags;
   switch (advice) {
-    case Advice::dontfork: new_flags |= VM_DONTCOPY; break;
-    case Advice::dofork: new_flags &= ~VM_DONTCOPY; break;
+    case Advice::dontfork:
+      new_flags |= VM_DONTCOPY;
+      break;
+    case Advice::dofork:
+      new_flags &= ~VM_DONTCOPY;
+      break;
     case Advice::wipeonfork:
       // Only private anonymous memory can be wiped for the child.
       if (!vma->is_anonymous() || (vma->vm_flags & VM_SHARED)) return -EINVAL;
       new_flags |= VM_WIPEONFORK;
       break;
-    case Advice::keeponfork: new_flags &= ~VM_WIPEONFORK; break;
-    case Advice::dontneed: break;
+    case Advice::keeponfork:
+      new_flags &= ~VM_WIPEONFORK;
+      break;
+    case Advice::dontneed:
+      break;
   }
   if (new_flags == vma->vm_flags) {
     *pprev = vma;
@@ -38,8 +45,7 @@ int madvise_update_vma(Machine& m, vm_area_struct* vma, vm_area_struct** pprev,
 
 }  // namespace
 
-int do_madvise(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t pages,
-               Advice advice) {
+int do_madvise(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t pages, Advice advice) {
   const std::uint32_t end = start + pages;
   vm_area_struct* vma = mm.find_vma(start);
   // DONTNEED works under the per-VMA lock when the range lies in one VMA

@@ -57,8 +57,8 @@ void shmem_fault_around(Machine& m, mm_struct& mm, vm_area_struct* vma, std::uin
   constexpr std::uint32_t kPtrsPerPte = 512;  // the arena base is 2 MiB aligned
   const std::uint32_t pte_off = page % kPtrsPerPte;
   const std::uint32_t vma_off = page - vma->vm_start;
-  const std::uint32_t from =
-      std::max(pte_off / kFaultAroundPages * kFaultAroundPages, pte_off - std::min(pte_off, vma_off));
+  const std::uint32_t from = std::max(pte_off / kFaultAroundPages * kFaultAroundPages,
+                                      pte_off - std::min(pte_off, vma_off));
   const std::uint32_t to =
       std::min({from + kFaultAroundPages, kPtrsPerPte, pte_off + (vma->pages() - vma_off)});
   // filemap_map_pages takes the PTE lock once it finds a page in the cache.

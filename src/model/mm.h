@@ -65,8 +65,8 @@ struct mm_struct {
   vm_area_struct* vma_prev(const vm_area_struct* vma) const;
   vm_area_struct* vma_next(const vm_area_struct* vma) const;
 
-  void insert(vm_area_struct* vma);        // must not overlap
-  void erase(vm_area_struct* vma);         // removes from the map only
+  void insert(vm_area_struct* vma);  // must not overlap
+  void erase(vm_area_struct* vma);   // removes from the map only
   // Re-files `vma` after its vm_start changed from `old_start`. The caller
   // moves the VMA's AVCs out of their trees around the change (vma_ops.cc).
   void rekey(vm_area_struct* vma, std::uint32_t old_start);

@@ -9,11 +9,16 @@ namespace rmaplab::model {
 
 std::uint32_t prot_to_vm_flags(Prot prot) {
   switch (prot) {
-    case Prot::none: return 0;
-    case Prot::r: return VM_READ;
-    case Prot::rx: return VM_READ | VM_EXEC;
-    case Prot::rw: return VM_READ | VM_WRITE;
-    case Prot::rwx: return VM_READ | VM_WRITE | VM_EXEC;
+    case Prot::none:
+      return 0;
+    case Prot::r:
+      return VM_READ;
+    case Prot::rx:
+      return VM_READ | VM_EXEC;
+    case Prot::rw:
+      return VM_READ | VM_WRITE;
+    case Prot::rwx:
+      return VM_READ | VM_WRITE | VM_EXEC;
   }
   return 0;
 }

@@ -34,8 +34,7 @@ int mprotect_fixup(Machine& m, vm_area_struct* vma, vm_area_struct** pprev, std:
 
 }  // namespace
 
-int do_mprotect(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t pages,
-                Prot prot) {
+int do_mprotect(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t pages, Prot prot) {
   const std::uint32_t end = start + pages;
   m.env().count_lock(Lock::mmap_lock_write);
   vm_area_struct* vma = mm.find_vma(start);

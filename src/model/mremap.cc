@@ -77,15 +77,13 @@ void move_page_tables(Env& env, mm_struct& mm, const vm_area_struct* vma, bool n
   constexpr std::uint32_t kTable = PageTable::kEntries;
   for (std::uint32_t done = 0; done < len;) {
     const std::uint32_t o = old_addr + done, n = new_addr + done;
-    const std::uint32_t extent =
-        std::min({kTable - o % kTable, kTable - n % kTable, len - done});
+    const std::uint32_t extent = std::min({kTable - o % kTable, kTable - n % kTable, len - done});
     if (mm.ptes.tables_in(o, o + extent)) {
       if (need_rmap_locks && vma->anon_vma) {
         anon_vma_lock_write(env, vma->anon_vma);
         anon_vma_unlock_write(env, vma->anon_vma);
       }
-      if (extent != kTable)
-        env.count_lock(Lock::pte_lock, o / kTable == n / kTable ? 1 : 2);
+      if (extent != kTable) env.count_lock(Lock::pte_lock, o / kTable == n / kTable ? 1 : 2);
     }
     done += extent;
   }
@@ -110,7 +108,7 @@ int move_vma(Machine& m, mm_struct& mm, vma_remap_struct& vrm) {
 int check_prep_vma(vma_remap_struct& vrm) {
   vm_area_struct* vma = vrm.vma;
   if (!vma) return -EFAULT;
-  vrm.type = vrm.new_len == vrm.old_len   ? vma_remap_struct::Type::no_resize
+  vrm.type = vrm.new_len == vrm.old_len  ? vma_remap_struct::Type::no_resize
              : vrm.new_len < vrm.old_len ? vma_remap_struct::Type::shrink
                                          : vma_remap_struct::Type::expand;
   // Only a grow or a move maps new address space; only they are bounded by
@@ -158,7 +156,8 @@ int expand_vma_in_place(Machine& m, mm_struct& mm, vma_remap_struct& vrm) {
 
 int mremap_at(Machine& m, mm_struct& mm, vma_remap_struct& vrm) {
   switch (vrm.type) {
-    case vma_remap_struct::Type::no_resize: return 0;
+    case vma_remap_struct::Type::no_resize:
+      return 0;
     case vma_remap_struct::Type::shrink:
       return do_vmi_munmap(m, mm, vrm.addr + vrm.new_len, vrm.addr + vrm.old_len);
     case vma_remap_struct::Type::expand: {
@@ -168,9 +167,8 @@ int mremap_at(Machine& m, mm_struct& mm, vma_remap_struct& vrm) {
       // it is free; without MREMAP_MAYMOVE there is no other way.
       const bool suffix = vma->vm_end - vrm.addr == vrm.old_len;
       const vm_area_struct* after = mm.find_vma(vma->vm_end);
-      const bool free_after =
-          static_cast<std::uint64_t>(vma->vm_end) + delta <= kArenaPages &&
-          (!after || after->vm_start >= vma->vm_end + delta);
+      const bool free_after = static_cast<std::uint64_t>(vma->vm_end) + delta <= kArenaPages &&
+                              (!after || after->vm_start >= vma->vm_end + delta);
       if (!suffix || !free_after) return -ENOMEM;
       return expand_vma_in_place(m, mm, vrm);
     }

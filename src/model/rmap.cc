@@ -103,8 +103,7 @@ anon_vma* find_mergeable_anon_vma(const vm_area_struct* vma) {
   const mm_struct& mm = *vma->vm_mm;
   if (const vm_area_struct* next = mm.vma_next(vma))
     if (anon_vma* av = reusable_anon_vma(*next, *vma, *next)) return av;
-  if (const vm_area_struct* prev = mm.vma_prev(vma))
-    return reusable_anon_vma(*prev, *prev, *vma);
+  if (const vm_area_struct* prev = mm.vma_prev(vma)) return reusable_anon_vma(*prev, *prev, *vma);
   return nullptr;
 }
 

@@ -17,17 +17,28 @@ namespace rmaplab {
 
 std::string errno_name(int error) {
   switch (-error) {
-    case 0: return "ok";
-    case EPERM: return "EPERM";
-    case ENOMEM: return "ENOMEM";
-    case EFAULT: return "EFAULT";
-    case EINVAL: return "EINVAL";
-    case EAGAIN: return "EAGAIN";
-    case EEXIST: return "EEXIST";
-    case EACCES: return "EACCES";
-    case EBUSY: return "EBUSY";
-    case ESRCH: return "ESRCH";
-    default: return fmt::format("E{}", -error);
+    case 0:
+      return "ok";
+    case EPERM:
+      return "EPERM";
+    case ENOMEM:
+      return "ENOMEM";
+    case EFAULT:
+      return "EFAULT";
+    case EINVAL:
+      return "EINVAL";
+    case EAGAIN:
+      return "EAGAIN";
+    case EEXIST:
+      return "EEXIST";
+    case EACCES:
+      return "EACCES";
+    case EBUSY:
+      return "EBUSY";
+    case ESRCH:
+      return "ESRCH";
+    default:
+      return fmt::format("E{}", -error);
   }
 }
 
@@ -44,12 +55,12 @@ std::vector<ProcessRecord> layout_of(const model::Machine& m, const Script& scri
       p.vmas.push_back({v.vm_start, v.vm_end, v.maps_prot(), v.vm_pgoff,
                         v.anon_vma ? v.anon_vma->id() : 0,
                         static_cast<std::uint32_t>(v.anon_vma_chain.size())});
-      mm->ptes.for_each_present(v.vm_start, v.vm_end,
-                                [&](std::uint32_t page, const model::folio* f) {
-                                  const bool zero = model::is_zero_page(f);
-                                  p.pages.push_back({page, zero ? 0 : f->id, zero, !f->is_anon(),
-                                                     zero ? 0 : f->mapcount});
-                                });
+      mm->ptes.for_each_present(
+          v.vm_start, v.vm_end, [&](std::uint32_t page, const model::folio* f) {
+            const bool zero = model::is_zero_page(f);
+            p.pages.push_back(
+                {page, zero ? 0 : f->id, zero, !f->is_anon(), zero ? 0 : f->mapcount});
+          });
     });
     out.push_back(std::move(p));
   }
@@ -107,10 +118,12 @@ Result<OpRecord> Simulation::step() {
   const model::OpResult r = machine_->apply(op);
   if (r.fault) {
     const bool write = op.verb == Verb::write;
-    const char* why = model::access_fault(*machine_->process(op.proc), *machine_, r.fault_page, write);
-    return Error{fmt::format("{}:{}:{}: {} {} page {}, which is {}: the real process would be killed",
-                             script_.file, op.line, op.arg_column, script_.procs[op.proc],
-                             write ? "writes" : "reads", r.fault_page, why ? why : "inaccessible")};
+    const char* why =
+        model::access_fault(*machine_->process(op.proc), *machine_, r.fault_page, write);
+    return Error{
+        fmt::format("{}:{}:{}: {} {} page {}, which is {}: the real process would be killed",
+                    script_.file, op.line, op.arg_column, script_.procs[op.proc],
+                    write ? "writes" : "reads", r.fault_page, why ? why : "inaccessible")};
   }
   OpRecord rec;
   rec.line = op.line;

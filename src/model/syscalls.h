@@ -25,8 +25,7 @@ int do_mmap(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t pages,
             bool shared);
 int do_munmap(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t pages);
 int do_mprotect(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t pages, Prot prot);
-int do_madvise(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t pages,
-               Advice advice);
+int do_madvise(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t pages, Advice advice);
 int do_mremap(Machine& m, mm_struct& mm, std::uint32_t addr, std::uint32_t old_pages,
               std::uint32_t new_addr, std::uint32_t new_pages);
 

@@ -41,13 +41,13 @@ struct vm_area_struct {
   std::uint32_t vm_end = 0;    // one past the last page
   std::uint64_t vm_pgoff = 0;
   std::uint32_t vm_flags = 0;
-  std::uint32_t shmem = 0;     // shmem object id of a shared mapping; 0 if private
+  std::uint32_t shmem = 0;  // shmem object id of a shared mapping; 0 if private
   mm_struct* vm_mm = nullptr;
   // The active anon_vma: where new anonymous folios of this VMA go. Written
   // only by vma_attach_anon_vma / vma_detach_anon_vma (anon_vma.h).
   struct anon_vma* anon_vma = nullptr;
-  list_head anon_vma_chain;    // AVCs, newest first, the root's last
-  std::uint32_t id = 0;        // stable per run, for reports
+  list_head anon_vma_chain;  // AVCs, newest first, the root's last
+  std::uint32_t id = 0;      // stable per run, for reports
 
   std::uint32_t pages() const { return vm_end - vm_start; }
   // The permissions as /proc/PID/maps prints them: "rw-p", "r--s".

@@ -55,8 +55,7 @@ bool can_vma_merge_right(const vma_merge_struct& vmg, bool can_merge_left) {
 
 // dup_anon_vma: an unfaulted dst that absorbs faulted src must be linked
 // wherever src is, or src's folios would be unreachable by rmap (I10).
-int dup_anon_vma(Machine& m, vm_area_struct* dst, const vm_area_struct* src,
-                 vm_area_struct** dup) {
+int dup_anon_vma(Machine& m, vm_area_struct* dst, const vm_area_struct* src, vm_area_struct** dup) {
   if (src->anon_vma && !dst->anon_vma) {
     if (int err = anon_vma_clone(m.env(), dst, src)) return err;
     m.env().cover(Path::merge_dup_anon_vma);
@@ -271,8 +270,8 @@ int split_vma(Machine& m, vm_area_struct* vma, std::uint32_t addr, bool new_belo
 }
 
 vm_area_struct* vma_modify_flags(Machine& m, vm_area_struct* prev, vm_area_struct* vma,
-                                 std::uint32_t start, std::uint32_t end,
-                                 std::uint32_t vm_flags, int* err) {
+                                 std::uint32_t start, std::uint32_t end, std::uint32_t vm_flags,
+                                 int* err) {
   vma_merge_struct vmg;
   vmg.mm = vma->vm_mm;
   vmg.prev = prev;

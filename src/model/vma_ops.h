@@ -35,8 +35,8 @@ struct vma_merge_struct {
   vm_area_struct* next = nullptr;
   std::uint32_t start = 0, end = 0;  // the range being mapped or modified
   std::uint64_t pgoff = 0;
-  std::uint32_t vm_flags = 0;        // the flags the range will have
-  std::uint32_t shmem = 0;           // the "file"
+  std::uint32_t vm_flags = 0;           // the flags the range will have
+  std::uint32_t shmem = 0;              // the "file"
   struct anon_vma* anon_vma = nullptr;  // the range's anon_vma (middle's, or the copy source's)
   const vm_area_struct* copied_from = nullptr;
 
@@ -67,8 +67,8 @@ int split_vma(Machine& m, vm_area_struct* vma, std::uint32_t addr, bool new_belo
 // `prev` is the VMA before the range (vma itself when start is inside it).
 // Returns that VMA, or null with *err set.
 vm_area_struct* vma_modify_flags(Machine& m, vm_area_struct* prev, vm_area_struct* vma,
-                                 std::uint32_t start, std::uint32_t end,
-                                 std::uint32_t vm_flags, int* err);
+                                 std::uint32_t start, std::uint32_t end, std::uint32_t vm_flags,
+                                 int* err);
 
 // A new range next to prev/next: expands one of them (and may delete next).
 // Returns the expanded VMA, or null when no merge happened.
@@ -79,7 +79,7 @@ vm_area_struct* vma_merge_new_range(Machine& m, vma_merge_struct& vmg);
 struct vma_munmap_struct {
   std::uint32_t start = 0, end = 0;
   std::vector<vm_area_struct*> detached;  // in address order
-  vm_area_struct* prev = nullptr;          // neighbours of the range afterwards
+  vm_area_struct* prev = nullptr;         // neighbours of the range afterwards
   vm_area_struct* next = nullptr;
 };
 

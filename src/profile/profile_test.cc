@@ -175,9 +175,8 @@ TEST(Locks618, ForkAndExit) {
 TEST(Locks618, ForkThatReusesTakesTheRootOnce) {
   // P -> C -> D, C exits: C's anon_vma Y has no VMA and one child, so D's
   // fork reuses it: only the clone's lock (no own link).
-  const auto r = run(std::string(kFaulted) +
-                         "P fork C\nC fork D\nC exit\nD fork E\n",
-                     linux_6_18());
+  const auto r =
+      run(std::string(kFaulted) + "P fork C\nC fork D\nC exit\nD fork E\n", linux_6_18());
   EXPECT_EQ(counts(last(r)), (std::vector<int>{0, 0, 3, 0}));
   EXPECT_EQ(locks(last(r)),
             (Locks{{"anon_vma_root_write", 1}, {"mmap_lock_write", 2}, {"pte_lock", 2}}));
@@ -237,8 +236,8 @@ TEST(RfcV2, AllocatorTakesTheRootLockForANewRoot) {
   const auto r = run("spawn P\nP mmap 0 8\nP write 3\n", rfc_v2());
   EXPECT_EQ(counts(last(r)), (std::vector<int>{1, 0, 1, 0}));
   EXPECT_EQ(locks(last(r))["anon_vma_root_write"], 2u);
-  EXPECT_EQ(events(last(r)), (std::vector<std::string>{"+avc __anon_vma_prepare",
-                                                       "+anon_vma __anon_vma_prepare"}));
+  EXPECT_EQ(events(last(r)),
+            (std::vector<std::string>{"+avc __anon_vma_prepare", "+anon_vma __anon_vma_prepare"}));
 }
 
 TEST(RfcV2, NeighbourReuseAllocatesNothingSoLocksAsBefore) {
@@ -255,12 +254,12 @@ TEST(RfcV2, ForkAllocatesItsAvcFirstAndLocksInTheAllocator) {
   const std::string s = std::string(kFaulted) + "P fork C\n";
   const auto base = run(s, linux_6_18());
   const auto rfc = run(s, rfc_v2());
-  EXPECT_EQ(events(last(base)), (std::vector<std::string>{"+avc anon_vma_clone",
-                                                          "+anon_vma anon_vma_fork",
-                                                          "+avc anon_vma_fork"}));
-  EXPECT_EQ(events(last(rfc)), (std::vector<std::string>{"+avc anon_vma_clone",
-                                                         "+avc anon_vma_fork",
-                                                         "+anon_vma anon_vma_fork"}));
+  EXPECT_EQ(events(last(base)),
+            (std::vector<std::string>{"+avc anon_vma_clone", "+anon_vma anon_vma_fork",
+                                      "+avc anon_vma_fork"}));
+  EXPECT_EQ(events(last(rfc)),
+            (std::vector<std::string>{"+avc anon_vma_clone", "+avc anon_vma_fork",
+                                      "+anon_vma anon_vma_fork"}));
   EXPECT_EQ(counts(last(rfc)), counts(last(base)));
   EXPECT_EQ(locks(last(base))["anon_vma_root_write"], 2u);
   EXPECT_EQ(locks(last(rfc))["anon_vma_root_write"], 3u);
@@ -284,7 +283,8 @@ TEST(RfcV2, CountersEndTheSame) {
   // they become: every anon_vma's counters, parent and root agree.
   for (const std::string& s :
        {std::string(kFaulted) + "P fork C\nC fork D\nC exit\nD fork E\nP mprotect 2 2 r\n",
-        std::string(kFaulted) + "P mprotect 4 4 rwx\nP fork C\nC write 0 8\nP exit\nC munmap 2 2\n"})
+        std::string(kFaulted) +
+            "P mprotect 4 4 rwx\nP fork C\nC write 0 8\nP exit\nC munmap 2 2\n"})
     EXPECT_EQ(counters(s, rfc_v2()), counters(s, linux_6_18())) << s;
 }
 
@@ -323,11 +323,11 @@ TEST(Cleanup2026, ReusingForkAllocatesAndReleasesItsOwnPair) {
   EXPECT_EQ(counts(last(run(s, linux_6_18()))), (std::vector<int>{0, 0, 3, 0}));
   const auto r = run(s, cleanup_2026());
   EXPECT_EQ(counts(last(r)), (std::vector<int>{1, 1, 4, 1}));
-  EXPECT_EQ(events(last(r)),
-            (std::vector<std::string>{"+anon_vma anon_vma_fork", "+avc anon_vma_fork",
-                                      "+avc anon_vma_clone", "+avc anon_vma_clone",
-                                      "+avc anon_vma_clone", "-anon_vma __put_anon_vma",
-                                      "-avc anon_vma_fork"}));
+  EXPECT_EQ(
+      events(last(r)),
+      (std::vector<std::string>{"+anon_vma anon_vma_fork", "+avc anon_vma_fork",
+                                "+avc anon_vma_clone", "+avc anon_vma_clone", "+avc anon_vma_clone",
+                                "-anon_vma __put_anon_vma", "-avc anon_vma_fork"}));
   EXPECT_EQ(locks(last(r)), locks(last(run(s, linux_6_18()))));
 }
 
@@ -365,8 +365,8 @@ TEST(Degree, RuleIsDegreeBelowTwoAndNotTheParentsOwn) {
   // degree = num_children + num_active_vmas. In a state with anon_vmas of
   // every kind (root, in use, abandoned with a child, abandoned leaf), the
   // rule accepts exactly those with degree < 2 that are not src's.
-  const Script script = parse(std::string(kFaulted) +
-                              "P fork C\nC fork D\nD fork E\nC exit\nD exit\n");
+  const Script script =
+      parse(std::string(kFaulted) + "P fork C\nC fork D\nD fork E\nC exit\nD exit\n");
   Simulation sim(script, RunOptions{});
   while (!sim.done()) ASSERT_TRUE(sim.step().ok());
   int accepted = 0;
@@ -449,8 +449,8 @@ TEST(Degree, LinuxRefusesTheSecondReuse) {
 std::string lineage(int generations) {
   std::string s = "spawn G0\nG0 mmap 0 8\nG0 write 0 8\n";
   for (int g = 0; g < generations; ++g)
-    s += "G" + std::to_string(g) + " fork G" + std::to_string(g + 1) + "\nG" +
-         std::to_string(g) + " exit\n";
+    s += "G" + std::to_string(g) + " fork G" + std::to_string(g + 1) + "\nG" + std::to_string(g) +
+         " exit\n";
   return s;
 }
 

@@ -28,7 +28,8 @@ std::string comparison_table(const Script& script, const Comparison& c) {
                                 "model", mw, "kernel", kw, "differs");
   for (const OpComparison& o : c.ops) {
     std::string differs;
-    for (DiffKind k : o.differs) differs += fmt::format("{}{}", differs.empty() ? "" : ", ", to_string(k));
+    for (DiffKind k : o.differs)
+      differs += fmt::format("{}{}", differs.empty() ? "" : ", ", to_string(k));
     std::string row = fmt::format("{:>4}  {:<{}}  {:<{}}  {:<{}}  {}", o.line, o.op, ow,
                                   side(o.model_result, o.model), mw,
                                   side(o.kernel_result, o.kernel), kw, differs);
@@ -44,12 +45,13 @@ std::string comparison_table(const Script& script, const Comparison& c) {
                        checked);
     return out;
   }
-  out += fmt::format("the model and the kernel disagree on {} of {} operations; the first "
-                     "difference of each kind:\n",
-                     c.differences, c.ops.size());
+  out += fmt::format(
+      "the model and the kernel disagree on {} of {} operations; the first "
+      "difference of each kind:\n",
+      c.differences, c.ops.size());
   for (const Difference& d : c.first)
-    out += fmt::format("  {}:{}: {} differ after '{}': {}\n", script.file, d.line, to_string(d.kind),
-                       d.op, d.message);
+    out += fmt::format("  {}:{}: {} differ after '{}': {}\n", script.file, d.line,
+                       to_string(d.kind), d.op, d.message);
   return out;
 }
 

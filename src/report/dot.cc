@@ -70,8 +70,8 @@ std::string state_dot(const Simulation& sim) {
     if (mm->vmas.empty())
       out += fmt::format("    empty{} [shape=plaintext, label=\"no mappings\"];\n", mm->slot);
     mm->for_each_vma([&](const model::vm_area_struct& v) {
-      std::string label = fmt::format("[{},{}) {}\\npgoff {:#x}", v.vm_start, v.vm_end,
-                                      v.maps_prot(), v.vm_pgoff);
+      std::string label =
+          fmt::format("[{},{}) {}\\npgoff {:#x}", v.vm_start, v.vm_end, v.maps_prot(), v.vm_pgoff);
       if (v.shmem) label += fmt::format("\\nshmem #{}", v.shmem);
       if (const std::size_t n = present_pages(*mm, v)) label += fmt::format("\\n{} present", n);
       out += fmt::format("    vma{} [shape=box, label=\"{}\"];\n", v.id, label);
@@ -142,7 +142,8 @@ Status render_svg(const std::string& dot, const std::string& path) {
     return Error{fmt::format("cannot run {}: {}", exe, std::strerror(rc))};
   }
   // dot may exit early (a bad output path): see EPIPE, not SIGPIPE.
-  struct sigaction ignore {}, old {};
+  struct sigaction ignore {
+  }, old{};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ignore, &old);
   std::string_view left = dot;

@@ -57,11 +57,13 @@ TEST(Dot, ForkedState) {
   EXPECT_TRUE(has(dot, c + " [shape=box, label=\"[0,8) rw-p\\npgoff 0x100000000\\n4 present\"]"))
       << dot;
   // anon_vmas with their counters.
-  EXPECT_TRUE(has(dot, "av1 [shape=ellipse, label=\"anon_vma #1 (root)\\nrefcount 2\\n"
-                       "num_children 2\\nnum_active_vmas 1\"]"))
+  EXPECT_TRUE(has(dot,
+                  "av1 [shape=ellipse, label=\"anon_vma #1 (root)\\nrefcount 2\\n"
+                  "num_children 2\\nnum_active_vmas 1\"]"))
       << dot;
-  EXPECT_TRUE(has(dot, "av2 [shape=ellipse, label=\"anon_vma #2\\nroot #1\\nrefcount 1\\n"
-                       "num_children 0\\nnum_active_vmas 1\"]"))
+  EXPECT_TRUE(has(dot,
+                  "av2 [shape=ellipse, label=\"anon_vma #2\\nroot #1\\nrefcount 1\\n"
+                  "num_children 0\\nnum_active_vmas 1\"]"))
       << dot;
   // One edge per AVC, numbered in chain order (newest first), the active one bold.
   EXPECT_TRUE(has(dot, p + " -> av1 [label=\"1\", style=bold")) << dot;

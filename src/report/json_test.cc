@@ -18,7 +18,6 @@ std::set<std::string> keys(const json& j) {
   return out;
 }
 
-
 TEST(Json, TopLevelAndPerOperationFields) {
   const Script script = parse_or_die("spawn P\nP mmap 0 8\nP write 0 2\nP fork C\n");
   auto report = run_script(script, {});
@@ -31,10 +30,9 @@ TEST(Json, TopLevelAndPerOperationFields) {
   EXPECT_EQ(doc["live"]["avc"], report->live_avc);
   ASSERT_EQ(doc["ops"].size(), 4u);
   for (const json& op : doc["ops"]) {
-    EXPECT_EQ(keys(op), (std::set<std::string>{"line", "result", "anon_vma_alloc",
-                                               "anon_vma_free", "avc_alloc", "avc_free", "op",
-                                               "events", "call_sites", "live", "layout", "locks",
-                                               "metrics"}))
+    EXPECT_EQ(keys(op), (std::set<std::string>{"line", "result", "anon_vma_alloc", "anon_vma_free",
+                                               "avc_alloc", "avc_free", "op", "events",
+                                               "call_sites", "live", "layout", "locks", "metrics"}))
         << op.dump();
     EXPECT_EQ(keys(op["live"]), (std::set<std::string>{"anon_vma", "avc"}));
     EXPECT_EQ(keys(op["locks"]),

@@ -14,8 +14,8 @@ RunReport violated_run(const Script& script) {
   EXPECT_TRUE(run.ok());
   RunReport r = std::move(run).value();
   r.ops.resize(2);  // as if the checker stopped the run after line 2
-  r.violation = Violation{"I6 num_active_vmas", "anon_vma #1 has num_active_vmas 2, but 1 VMA uses it",
-                          2, "P mmap 0 8"};
+  r.violation = Violation{"I6 num_active_vmas",
+                          "anon_vma #1 has num_active_vmas 2, but 1 VMA uses it", 2, "P mmap 0 8"};
   return r;
 }
 

@@ -27,13 +27,12 @@ std::string row(const RunReport& report, std::string_view line, std::string_view
                 std::string_view result, std::string_view av, std::string_view avc,
                 std::string_view live_av, std::string_view live_avc) {
   return fmt::format("{:>4}  {:<{}}  {:<{}}  {:>8}  {:>8}  {:>13}  {:>8}\n", line, op,
-                     op_width(report), result, result_width(report), av, avc, live_av,
-                     live_avc);
+                     op_width(report), result, result_width(report), av, avc, live_av, live_avc);
 }
 
 std::string rows(const RunReport& report) {
-  std::string out = row(report, "line", "operation", "result", "anon_vma", "AVC",
-                        "live anon_vma", "live AVC");
+  std::string out =
+      row(report, "line", "operation", "result", "anon_vma", "AVC", "live anon_vma", "live AVC");
   for (const OpRecord& op : report.ops) {
     out += row(report, std::to_string(op.line), op.text, op.result,
                delta(op.anon_vma_alloc, op.anon_vma_free), delta(op.avc_alloc, op.avc_free),
@@ -55,8 +54,8 @@ std::string run_table(const RunReport& report, const TableOptions& options) {
     events.insert(events.end(), op.events.begin(), op.events.end());
   }
   out += fmt::format("\n{} operation{}\n", report.ops.size(), report.ops.size() == 1 ? "" : "s");
-  out += fmt::format("anon_vma: {} allocated, {} freed, {} live at the end\n",
-                     total.anon_vma_alloc, total.anon_vma_free, report.live_anon_vma);
+  out += fmt::format("anon_vma: {} allocated, {} freed, {} live at the end\n", total.anon_vma_alloc,
+                     total.anon_vma_free, report.live_anon_vma);
   out += fmt::format("AVC:      {} allocated, {} freed, {} live at the end\n", total.avc_alloc,
                      total.avc_free, report.live_avc);
   const auto sites = call_site_totals(events);
@@ -65,18 +64,16 @@ std::string run_table(const RunReport& report, const TableOptions& options) {
     for (const auto& [site, c] : sites) w = std::max(w, site.size());
     out += fmt::format("{:<{}}  {:>8}  {:>8}\n", "call site", w + 2, "anon_vma", "AVC");
     for (const auto& [site, c] : sites)
-      out += fmt::format("  {:<{}}  {:>8}  {:>8}\n", site, w, delta(c.anon_vma_alloc, c.anon_vma_free),
-                         delta(c.avc_alloc, c.avc_free));
+      out += fmt::format("  {:<{}}  {:>8}  {:>8}\n", site, w,
+                         delta(c.anon_vma_alloc, c.anon_vma_free), delta(c.avc_alloc, c.avc_free));
   }
   if (options.fail_alloc) {
     // The failed allocation is no event, so whether it was reached is not
     // known from the counts alone: state the facts.
-    out += fmt::format(
-        "injected: anon_vma/AVC allocation {} fails ({} allocations succeeded)\n",
-        options.fail_alloc, total.anon_vma_alloc + total.avc_alloc);
+    out += fmt::format("injected: anon_vma/AVC allocation {} fails ({} allocations succeeded)\n",
+                       options.fail_alloc, total.anon_vma_alloc + total.avc_alloc);
   }
-  if (options.checked && !report.violation)
-    out += "invariants checked after every operation: ok\n";
+  if (options.checked && !report.violation) out += "invariants checked after every operation: ok\n";
   return out;
 }
 

@@ -33,8 +33,8 @@ TEST(Table, OneRowPerOperationThenSummary) {
   const auto out = lines(run_table(*report, {.checked = true}));
   ASSERT_GT(out.size(), 8u);
   EXPECT_EQ(out[0].find("line"), 0u) << out[0];
-  for (std::string_view column : {"operation", "result", "anon_vma", "AVC", "live anon_vma",
-                                  "live AVC"})
+  for (std::string_view column :
+       {"operation", "result", "anon_vma", "AVC", "live anon_vma", "live AVC"})
     EXPECT_NE(out[0].find(column), std::string::npos) << column;
   // Rows 1..7 are the seven operations, in order, with their line numbers.
   const int expected_lines[] = {2, 3, 4, 5, 6, 7, 8};

@@ -55,14 +55,15 @@ Result<Walk> walk_page(const Simulation& sim, std::string_view process, std::uin
                              script.ops[made].line)};
   }
   if (page >= kArenaPages)
-    return Error{fmt::format("page {} is outside the arena (pages 0 to {})", page, kArenaPages - 1)};
+    return Error{
+        fmt::format("page {} is outside the arena (pages 0 to {})", page, kArenaPages - 1)};
 
   const model::folio* f = mm->ptes.get(page).page;
   if (!f) {
     const model::vm_area_struct* vma = mm->vma_lookup(page);
     if (!vma)
-      return Error{fmt::format("{} maps nothing at page {} {}: no VMA covers it", process, page,
-                               when)};
+      return Error{
+          fmt::format("{} maps nothing at page {} {}: no VMA covers it", process, page, when)};
     return Error{fmt::format(
         "{} maps nothing at page {} {}: its VMA [{},{}) has never faulted that page in, so "
         "there is no folio to walk",
@@ -120,42 +121,45 @@ namespace {
 
 std::string mapping_text(const WalkCandidate& c) {
   switch (c.mapping) {
-    case WalkCandidate::Mapping::maps: return "maps";
+    case WalkCandidate::Mapping::maps:
+      return "maps";
     case WalkCandidate::Mapping::other_folio:
-      return fmt::format("does not map: folio #{} is mapped there instead",
-                         c.other_folio);
-    case WalkCandidate::Mapping::zero_page: return "does not map: the zero page there";
-    case WalkCandidate::Mapping::nothing: return "does not map: nothing mapped there";
+      return fmt::format("does not map: folio #{} is mapped there instead", c.other_folio);
+    case WalkCandidate::Mapping::zero_page:
+      return "does not map: the zero page there";
+    case WalkCandidate::Mapping::nothing:
+      return "does not map: nothing mapped there";
   }
   return "?";
 }
 
 std::string_view mapping_name(WalkCandidate::Mapping m) {
   switch (m) {
-    case WalkCandidate::Mapping::maps: return "maps";
-    case WalkCandidate::Mapping::other_folio: return "other_folio";
-    case WalkCandidate::Mapping::zero_page: return "zero_page";
-    case WalkCandidate::Mapping::nothing: return "nothing";
+    case WalkCandidate::Mapping::maps:
+      return "maps";
+    case WalkCandidate::Mapping::other_folio:
+      return "other_folio";
+    case WalkCandidate::Mapping::zero_page:
+      return "zero_page";
+    case WalkCandidate::Mapping::nothing:
+      return "nothing";
   }
   return "?";
 }
 
-std::string range(const WalkCandidate& c) {
-  return fmt::format("[{},{})", c.vma_start, c.vma_end);
-}
+std::string range(const WalkCandidate& c) { return fmt::format("[{},{})", c.vma_start, c.vma_end); }
 
 }  // namespace
 
 std::string walk_text(const Walk& w) {
-  std::string out = fmt::format(
-      "{} {}: {} maps folio #{} at page {}\n", w.file,
-      w.line ? fmt::format("after line {}", w.line) : std::string("at the start"), w.process,
-      w.folio, w.page);
+  std::string out =
+      fmt::format("{} {}: {} maps folio #{} at page {}\n", w.file,
+                  w.line ? fmt::format("after line {}", w.line) : std::string("at the start"),
+                  w.process, w.folio, w.page);
   out += fmt::format("folio #{}: index {:#x}, anon_vma #{}, mapcount {}, {}\n", w.folio, w.index,
                      w.anon_vma, w.mapcount, w.exclusive ? "exclusive" : "not exclusive");
   out += fmt::format("rmap walk of anon_vma #{}'s interval tree at index {:#x}: {} candidate{}\n",
-                     w.anon_vma, w.index, w.candidates.size(),
-                     w.candidates.size() == 1 ? "" : "s");
+                     w.anon_vma, w.index, w.candidates.size(), w.candidates.size() == 1 ? "" : "s");
   std::size_t pw = 7, rw = 3, gw = 4;  // "process", "VMA", "page"
   for (const WalkCandidate& c : w.candidates) {
     pw = std::max(pw, c.process.size());
@@ -165,8 +169,8 @@ std::string walk_text(const Walk& w) {
   out += fmt::format("  {:<{}}  {:<{}}  {:>{}}  {}\n", "process", pw, "VMA", rw, "page", gw,
                      "mapping");
   for (const WalkCandidate& c : w.candidates)
-    out += fmt::format("  {:<{}}  {:<{}}  {:>{}}  {}\n", c.process, pw, range(c), rw, c.page,
-                       gw, mapping_text(c));
+    out += fmt::format("  {:<{}}  {:<{}}  {:>{}}  {}\n", c.process, pw, range(c), rw, c.page, gw,
+                       mapping_text(c));
   out += fmt::format("locks: anon_vma root rwsem for read once, {} PTE lock{}\n", w.pte_locks,
                      w.pte_locks == 1 ? "" : "s");
   return out;

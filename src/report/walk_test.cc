@@ -77,8 +77,7 @@ TEST_F(WalkTest, CopiedPageIsACandidateThatDoesNotMap) {
   // The kernel's walk: the root rwsem for read, a PTE lock per candidate
   // (both have a page table there).
   EXPECT_EQ(w->pte_locks, 2u);
-  EXPECT_EQ(walk_json(*w)["locks"],
-            (nlohmann::json{{"anon_vma_root_read", 1}, {"pte_lock", 2}}));
+  EXPECT_EQ(walk_json(*w)["locks"], (nlohmann::json{{"anon_vma_root_read", 1}, {"pte_lock", 2}}));
 }
 
 TEST_F(WalkTest, ChildsCopyLivesUnderTheChildsAnonVmaOnly) {

@@ -18,38 +18,58 @@ namespace rmaplab {
 
 std::string_view to_string(Verb v) {
   switch (v) {
-    case Verb::spawn: return "spawn";
-    case Verb::mmap: return "mmap";
-    case Verb::munmap: return "munmap";
-    case Verb::mprotect: return "mprotect";
-    case Verb::mremap: return "mremap";
-    case Verb::madvise: return "madvise";
-    case Verb::write: return "write";
-    case Verb::read: return "read";
-    case Verb::fork: return "fork";
-    case Verb::exit: return "exit";
+    case Verb::spawn:
+      return "spawn";
+    case Verb::mmap:
+      return "mmap";
+    case Verb::munmap:
+      return "munmap";
+    case Verb::mprotect:
+      return "mprotect";
+    case Verb::mremap:
+      return "mremap";
+    case Verb::madvise:
+      return "madvise";
+    case Verb::write:
+      return "write";
+    case Verb::read:
+      return "read";
+    case Verb::fork:
+      return "fork";
+    case Verb::exit:
+      return "exit";
   }
   return "?";
 }
 
 std::string_view to_string(Prot p) {
   switch (p) {
-    case Prot::none: return "none";
-    case Prot::r: return "r";
-    case Prot::rx: return "rx";
-    case Prot::rw: return "rw";
-    case Prot::rwx: return "rwx";
+    case Prot::none:
+      return "none";
+    case Prot::r:
+      return "r";
+    case Prot::rx:
+      return "rx";
+    case Prot::rw:
+      return "rw";
+    case Prot::rwx:
+      return "rwx";
   }
   return "?";
 }
 
 std::string_view to_string(Advice a) {
   switch (a) {
-    case Advice::dontneed: return "dontneed";
-    case Advice::dontfork: return "dontfork";
-    case Advice::dofork: return "dofork";
-    case Advice::wipeonfork: return "wipeonfork";
-    case Advice::keeponfork: return "keeponfork";
+    case Advice::dontneed:
+      return "dontneed";
+    case Advice::dontfork:
+      return "dontfork";
+    case Advice::dofork:
+      return "dofork";
+    case Advice::wipeonfork:
+      return "wipeonfork";
+    case Advice::keeponfork:
+      return "keeponfork";
   }
   return "?";
 }

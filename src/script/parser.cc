@@ -39,31 +39,24 @@ constexpr std::size_t kMaxFileBytes = std::size_t{64} << 20;  // load_script
 
 // Grammar of each verb, indexed by Verb; quoted in messages.
 constexpr std::string_view kUsage[] = {
-    "spawn P",
-    "P mmap A N [PROT] [shared]",
-    "P munmap A N",
-    "P mprotect A N PROT",
-    "P mremap A N B M",
-    "P madvise A N ADVICE",
-    "P write A [N]",
-    "P read A [N]",
-    "P fork C",
-    "P exit",
+    "spawn P",          "P mmap A N [PROT] [shared]",
+    "P munmap A N",     "P mprotect A N PROT",
+    "P mremap A N B M", "P madvise A N ADVICE",
+    "P write A [N]",    "P read A [N]",
+    "P fork C",         "P exit",
 };
 static_assert(std::size(kUsage) == static_cast<std::size_t>(Verb::exit) + 1);
 
 // Candidates in the order the language document lists them; the order breaks
 // ties between equally close "did you mean" suggestions.
-constexpr Verb kOpVerbs[] = {Verb::mmap,    Verb::munmap, Verb::mprotect,
-                             Verb::mremap,  Verb::madvise, Verb::write,
-                             Verb::read,    Verb::fork,    Verb::exit};
+constexpr Verb kOpVerbs[] = {Verb::mmap,  Verb::munmap, Verb::mprotect, Verb::mremap, Verb::madvise,
+                             Verb::write, Verb::read,   Verb::fork,     Verb::exit};
 constexpr Prot kProts[] = {Prot::rw, Prot::r, Prot::rx, Prot::rwx, Prot::none};
 constexpr Advice kAdvices[] = {Advice::dontneed, Advice::dontfork, Advice::dofork,
                                Advice::wipeonfork, Advice::keeponfork};
 constexpr std::string_view kShared = "shared";
 constexpr std::string_view kNameRule = "names match [A-Za-z_][A-Za-z0-9_]*";
-constexpr std::string_view kNumberRule =
-    "write it in decimal, e.g. 42, or hexadecimal, e.g. 0x2a";
+constexpr std::string_view kNumberRule = "write it in decimal, e.g. 42, or hexadecimal, e.g. 0x2a";
 
 struct Token {
   std::string_view text;
@@ -114,9 +107,7 @@ std::string quote(std::string_view t) {
 }
 
 bool is_name(std::string_view t) {
-  auto alpha = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-  };
+  auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
   if (t.empty() || !alpha(t[0])) return false;
   return std::all_of(t.begin() + 1, t.end(),
                      [&](char c) { return alpha(c) || (c >= '0' && c <= '9'); });
@@ -185,8 +176,8 @@ std::optional<std::string_view> closest(std::string_view word,
   std::optional<std::string_view> best;
   std::size_t best_d = 0, best_len = 0;
   for (std::string_view c : cands) {
-    const std::size_t len_diff = c.size() > word.size() ? c.size() - word.size()
-                                                        : word.size() - c.size();
+    const std::size_t len_diff =
+        c.size() > word.size() ? c.size() - word.size() : word.size() - c.size();
     if (len_diff > 2 || c.size() > kMaxWord) continue;
     const std::size_t d = edit_distance(word, c);
     const std::size_t allowed = std::max(word.size(), c.size()) <= 4 ? 1 : 2;
@@ -225,9 +216,7 @@ std::string hint(std::string_view word, const std::vector<std::string_view>& can
 
 struct NameHash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view s) const {
-    return std::hash<std::string_view>{}(s);
-  }
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
 struct Process {
@@ -281,8 +270,8 @@ class Parser {
       if (c == '\0') return error_at(column, "unexpected NUL byte (a script is text)");
       const std::size_t len = utf8_length(line, i);
       if (len == 0) {
-        return error_at(column, fmt::format("invalid UTF-8 byte 0x{:02x}",
-                                            static_cast<unsigned char>(c)));
+        return error_at(column,
+                        fmt::format("invalid UTF-8 byte 0x{:02x}", static_cast<unsigned char>(c)));
       }
       if (!comment) {
         if (c == '#') {
@@ -385,10 +374,9 @@ class Parser {
         }
         if (!op_.shared && i < tokens_.size()) {
           if (auto c = closest(tokens_[i].text, {kShared})) {
-            return error_at(tokens_[i].column,
-                            fmt::format("unexpected {} at the end of the line "
-                                        "(did you mean '{}'?)",
-                                        quote(tokens_[i].text), *c));
+            return error_at(tokens_[i].column, fmt::format("unexpected {} at the end of the line "
+                                                           "(did you mean '{}'?)",
+                                                           quote(tokens_[i].text), *c));
           }
         }
         return end_at(i);
@@ -407,8 +395,7 @@ class Parser {
       }
       case Verb::mremap:
         if (Status s = range(2, "page A", "page count N", op_.a, op_.n); !s.ok()) return s;
-        if (Status s = range(4, "destination page B", "new page count M", op_.b, op_.m);
-            !s.ok()) {
+        if (Status s = range(4, "destination page B", "new page count M", op_.b, op_.m); !s.ok()) {
           return s;
         }
         return end_at(6);
@@ -430,8 +417,7 @@ class Parser {
       case Verb::write:
       case Verb::read: {
         const bool has_count = tokens_.size() > 3;
-        if (Status s = range(2, "page A", has_count ? "page count N" : "", op_.a, op_.n);
-            !s.ok()) {
+        if (Status s = range(2, "page A", has_count ? "page count N" : "", op_.a, op_.n); !s.ok()) {
           return s;
         }
         return end_at(has_count ? 4 : 3);
@@ -462,9 +448,8 @@ class Parser {
 
   Result<Token> need(std::size_t i, std::string_view what) {
     if (i < tokens_.size()) return tokens_[i];
-    return error_at(verb_token().column,
-                    fmt::format("{} is missing its {} (usage: {})",
-                                quote(verb_token().text), what, usage()));
+    return error_at(verb_token().column, fmt::format("{} is missing its {} (usage: {})",
+                                                     quote(verb_token().text), what, usage()));
   }
 
   // The line must end before token i.
@@ -489,9 +474,8 @@ class Parser {
                                               quote(st->text), kNumberRule));
     }
     if (*a >= kArenaPages) {
-      return error_at(st->column,
-                      fmt::format("{} {} is outside the arena (pages 0 to {})", start_role,
-                                  quote(st->text), kArenaPages - 1));
+      return error_at(st->column, fmt::format("{} {} is outside the arena (pages 0 to {})",
+                                              start_role, quote(st->text), kArenaPages - 1));
     }
     start = static_cast<std::uint32_t>(*a);
     if (count_what.empty()) {
@@ -510,13 +494,12 @@ class Parser {
     if (*n == 0) return error_at(ct->column, fmt::format("{} must be at least 1", count_role));
     if (*n > kArenaPages - *a) {
       if (*n > kArenaPages) {
-        return error_at(ct->column,
-                        fmt::format("{} {} is larger than the arena ({} pages)", count_role,
-                                    quote(ct->text), kArenaPages));
+        return error_at(ct->column, fmt::format("{} {} is larger than the arena ({} pages)",
+                                                count_role, quote(ct->text), kArenaPages));
       }
       return error_at(ct->column,
-                      fmt::format("pages {} to {} run past the end of the arena (last page {})",
-                                  *a, *a + *n - 1, kArenaPages - 1));
+                      fmt::format("pages {} to {} run past the end of the arena (last page {})", *a,
+                                  *a + *n - 1, kArenaPages - 1));
     }
     count = static_cast<std::uint32_t>(*n);
     return Ok{};
@@ -537,17 +520,16 @@ class Parser {
   // A name that is about to be created by spawn or fork.
   Result<int> new_process(const Token& t) {
     if (!is_name(t.text)) {
-      return error_at(t.column, fmt::format("{} is not a valid process name ({})",
-                                            quote(t.text), kNameRule));
+      return error_at(t.column,
+                      fmt::format("{} is not a valid process name ({})", quote(t.text), kNameRule));
     }
     if (t.text == to_string(Verb::spawn)) {
       return error_at(t.column,
                       "'spawn' cannot be a process name (a line starting with it is a spawn)");
     }
     if (auto it = slots_.find(t.text); it != slots_.end()) {
-      return error_at(t.column,
-                      fmt::format("{} is already used as a process name (line {})",
-                                  quote(t.text), procs_[it->second].born_line));
+      return error_at(t.column, fmt::format("{} is already used as a process name (line {})",
+                                            quote(t.text), procs_[it->second].born_line));
     }
     const int slot = static_cast<int>(script_.procs.size());
     script_.procs.emplace_back(t.text);
@@ -559,8 +541,8 @@ class Parser {
   // The process a line starts with: it must exist and not have exited.
   Result<int> live_process(const Token& t) {
     if (!is_name(t.text)) {
-      return error_at(t.column, fmt::format("{} is not a valid process name ({})",
-                                            quote(t.text), kNameRule));
+      return error_at(t.column,
+                      fmt::format("{} is not a valid process name ({})", quote(t.text), kNameRule));
     }
     const auto it = slots_.find(t.text);
     if (it == slots_.end()) {
@@ -578,8 +560,8 @@ class Parser {
       }
       if (tokens_.size() == 2) cands.push_back(to_string(Verb::spawn));
       if (auto c = closest(t.text, cands)) {
-        return error_at(t.column, fmt::format("unknown process {} (did you mean '{}'?)",
-                                              quote(t.text), *c));
+        return error_at(t.column,
+                        fmt::format("unknown process {} (did you mean '{}'?)", quote(t.text), *c));
       }
       return error_at(t.column,
                       fmt::format("unknown process {} (no spawn or fork creates it before "
@@ -634,8 +616,7 @@ Result<Script> load_script(const std::string& path) {
   }
   if (!is_stdin) std::fclose(f);
   if (too_big) {
-    return Error{fmt::format("cannot read {}: larger than {} MiB", shown,
-                             kMaxFileBytes >> 20)};
+    return Error{fmt::format("cannot read {}: larger than {} MiB", shown, kMaxFileBytes >> 20)};
   }
   if (err != 0) return Error{fmt::format("cannot read {}: {}", shown, std::strerror(err))};
   return parse_script(text, name);

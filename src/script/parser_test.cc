@@ -227,9 +227,7 @@ TEST(ParseScript, TabsSeparateTokensAndCountAsOneColumn) {
   EXPECT_EQ(op.n, 4u);
 }
 
-TEST(ParseScript, LastLineNeedsNoNewline) {
-  EXPECT_EQ(parse_ok("spawn P\nP exit").ops.size(), 2u);
-}
+TEST(ParseScript, LastLineNeedsNoNewline) { EXPECT_EQ(parse_ok("spawn P\nP exit").ops.size(), 2u); }
 
 TEST(ParseScript, AcceptsCrlfLineEndingsAndByteOrderMark) {
   Script s = parse_ok("\xef\xbb\xbfspawn P\r\nP mmap 0 4 r\r\n");
@@ -305,7 +303,8 @@ TEST(ScriptErrors, UnknownProcess) {
   EXPECT_EQ(parse_error("spawn parent\nchild write 0\n"),
             "ex.rml:2:1: unknown process 'child' (no spawn or fork creates it before this "
             "line)");
-  EXPECT_EQ(parse_error("spwan P\n"), "ex.rml:1:1: unknown process 'spwan' (did you mean 'spawn'?)");
+  EXPECT_EQ(parse_error("spwan P\n"),
+            "ex.rml:1:1: unknown process 'spwan' (did you mean 'spawn'?)");
   EXPECT_EQ(parse_error("P write 0\nspawn P\n"),
             "ex.rml:1:1: unknown process 'P' (no spawn or fork creates it before this line)");
 }
@@ -317,14 +316,13 @@ TEST(ScriptErrors, OperationWithoutProcess) {
 }
 
 TEST(ScriptErrors, ProcessUsedAfterExit) {
-  EXPECT_EQ(parse_error(
-                "spawn P\n"
-                "P fork Q\n"
-                "Q write 0\n"
-                "# Q is done\n"
-                "Q exit\n"
-                "P write 0\n"
-                "Q write 0\n"),
+  EXPECT_EQ(parse_error("spawn P\n"
+                        "P fork Q\n"
+                        "Q write 0\n"
+                        "# Q is done\n"
+                        "Q exit\n"
+                        "P write 0\n"
+                        "Q write 0\n"),
             "ex.rml:7:1: process 'Q' has exited (at line 5)");
   EXPECT_EQ(parse_error("spawn P\nP exit\nP exit\n"),
             "ex.rml:3:1: process 'P' has exited (at line 2)");
@@ -450,8 +448,9 @@ TEST(ScriptErrors, BadAdvice) {
 }
 
 TEST(ScriptErrors, BadNumbers) {
-  const std::string rule = " is not a number (write it in decimal, e.g. 42, or hexadecimal, "
-                           "e.g. 0x2a)";
+  const std::string rule =
+      " is not a number (write it in decimal, e.g. 42, or hexadecimal, "
+      "e.g. 0x2a)";
   EXPECT_EQ(parse_error("spawn P\nP mmap x 4\n"), "ex.rml:2:8: page 'x'" + rule);
   EXPECT_EQ(parse_error("spawn P\nP mmap 0x 4\n"), "ex.rml:2:8: page '0x'" + rule);
   EXPECT_EQ(parse_error("spawn P\nP mmap -1 4\n"), "ex.rml:2:8: page '-1'" + rule);
@@ -459,17 +458,14 @@ TEST(ScriptErrors, BadNumbers) {
   EXPECT_EQ(parse_error("spawn P\nP mmap 0xg 4\n"), "ex.rml:2:8: page '0xg'" + rule);
   EXPECT_EQ(parse_error("spawn P\nP mmap 0 1.5\n"), "ex.rml:2:10: page count '1.5'" + rule);
   EXPECT_EQ(parse_error("spawn P\nP mmap 0 4k\n"), "ex.rml:2:10: page count '4k'" + rule);
-  EXPECT_EQ(parse_error("spawn P\nP mremap 0 1 y 1\n"),
-            "ex.rml:2:14: destination page 'y'" + rule);
-  EXPECT_EQ(parse_error("spawn P\nP mremap 0 1 2 z\n"),
-            "ex.rml:2:16: new page count 'z'" + rule);
+  EXPECT_EQ(parse_error("spawn P\nP mremap 0 1 y 1\n"), "ex.rml:2:14: destination page 'y'" + rule);
+  EXPECT_EQ(parse_error("spawn P\nP mremap 0 1 2 z\n"), "ex.rml:2:16: new page count 'z'" + rule);
   EXPECT_EQ(parse_error("spawn P\nP write 1 n\n"), "ex.rml:2:11: page count 'n'" + rule);
 }
 
 TEST(ScriptErrors, ZeroPageCount) {
   EXPECT_EQ(parse_error("spawn P\nP read 0 0\n"), "ex.rml:2:10: page count must be at least 1");
-  EXPECT_EQ(parse_error("spawn P\nP mmap 0 0x0\n"),
-            "ex.rml:2:10: page count must be at least 1");
+  EXPECT_EQ(parse_error("spawn P\nP mmap 0 0x0\n"), "ex.rml:2:10: page count must be at least 1");
   EXPECT_EQ(parse_error("spawn P\nP mremap 0 1 2 0\n"),
             "ex.rml:2:16: new page count must be at least 1");
 }
@@ -508,8 +504,9 @@ TEST(ScriptErrors, FirstErrorIsTheLeftmostOnTheFirstBadLine) {
   EXPECT_EQ(parse_error("spawn P\nP mmap x 0 bogus extra\nQ exit\n"),
             "ex.rml:2:8: page 'x' is not a number (write it in decimal, e.g. 42, or "
             "hexadecimal, e.g. 0x2a)");
-  EXPECT_EQ(parse_error("Q frob\n"), "ex.rml:1:1: unknown process 'Q' (no spawn or fork "
-                                     "creates it before this line)");
+  EXPECT_EQ(parse_error("Q frob\n"),
+            "ex.rml:1:1: unknown process 'Q' (no spawn or fork "
+            "creates it before this line)");
 }
 
 TEST(ScriptErrors, ColumnsCountTabsAsOneAndFollowLeadingSpace) {
@@ -537,8 +534,8 @@ TEST(ScriptErrors, NulByte) {
 TEST(ScriptErrors, InvalidUtf8) {
   EXPECT_EQ(parse_error("spawn P\nP write 0 # \xff\n"), "ex.rml:2:13: invalid UTF-8 byte 0xff");
   EXPECT_EQ(parse_error("# \xc3\xa9 \xc3\n"), "ex.rml:1:5: invalid UTF-8 byte 0xc3");  // cut short
-  EXPECT_EQ(parse_error("# \xc0\xaf\n"), "ex.rml:1:3: invalid UTF-8 byte 0xc0");      // overlong
-  EXPECT_EQ(parse_error("# \xed\xa0\x80\n"), "ex.rml:1:3: invalid UTF-8 byte 0xed");  // surrogate
+  EXPECT_EQ(parse_error("# \xc0\xaf\n"), "ex.rml:1:3: invalid UTF-8 byte 0xc0");       // overlong
+  EXPECT_EQ(parse_error("# \xed\xa0\x80\n"), "ex.rml:1:3: invalid UTF-8 byte 0xed");   // surrogate
 }
 
 TEST(ScriptErrors, TokensInMessagesAreEscapedAndShortened) {
@@ -557,7 +554,8 @@ TEST(ScriptErrors, TokensInMessagesAreEscapedAndShortened) {
 }
 
 TEST(ScriptErrors, ColumnsCountCharactersNotBytes) {
-  EXPECT_EQ(parse_error("spawn P # \xc3\xa9\xc3\xa9\xff\n"), "ex.rml:1:13: invalid UTF-8 byte 0xff");
+  EXPECT_EQ(parse_error("spawn P # \xc3\xa9\xc3\xa9\xff\n"),
+            "ex.rml:1:13: invalid UTF-8 byte 0xff");
 }
 
 TEST(ScriptErrors, TooManyLines) {
@@ -722,7 +720,8 @@ TEST(Format, RoundTrips) {
 constexpr int kIterations = 10000;
 
 unsigned seed_for_test() {
-  if (const char* env = std::getenv("RMAPLAB_SEED")) return static_cast<unsigned>(std::strtoul(env, nullptr, 0));
+  if (const char* env = std::getenv("RMAPLAB_SEED"))
+    return static_cast<unsigned>(std::strtoul(env, nullptr, 0));
   return std::random_device{}();
 }
 
@@ -742,10 +741,9 @@ bool check_any_input(const std::string& text) {
   long lines = 1;
   for (char c : text) lines += c == '\n';
   int line = 0, column = 0, used = 0;
-  const bool located =
-      std::sscanf(m.c_str(), "f.rml:%d:%d: %n", &line, &column, &used) == 2 && used > 0 &&
-      line >= 1 && line <= lines && column >= 1 && column <= 4097 &&
-      static_cast<std::size_t>(used) < m.size();
+  const bool located = std::sscanf(m.c_str(), "f.rml:%d:%d: %n", &line, &column, &used) == 2 &&
+                       used > 0 && line >= 1 && line <= lines && column >= 1 && column <= 4097 &&
+                       static_cast<std::size_t>(used) < m.size();
   EXPECT_TRUE(located) << m;
   for (char c : m) {
     const bool printable = c >= 0x20 && c < 0x7f;
@@ -803,18 +801,43 @@ TEST(Robustness, MutatedScripts) {
   const unsigned seed = seed_for_test();
   std::cout << "seed " << seed << " (replay with RMAPLAB_SEED=" << seed << ")\n";
   std::mt19937 rng(seed);
-  const std::vector<std::string> words = {
-      "spawn", "mmap", "munmap", "mprotect", "mremap", "madvise", "write", "read",
-      "fork", "exit", "P", "C", "Q", "0", "1", "0x", "0xffffff", "16777216",
-      "99999999999999999999", "rw", "none", "shared", "dontfork", "#", " ", "\t",
-      "\n", "\r\n", "\xc3\xa9", "\xff"};
+  const std::vector<std::string> words = {"spawn",
+                                          "mmap",
+                                          "munmap",
+                                          "mprotect",
+                                          "mremap",
+                                          "madvise",
+                                          "write",
+                                          "read",
+                                          "fork",
+                                          "exit",
+                                          "P",
+                                          "C",
+                                          "Q",
+                                          "0",
+                                          "1",
+                                          "0x",
+                                          "0xffffff",
+                                          "16777216",
+                                          "99999999999999999999",
+                                          "rw",
+                                          "none",
+                                          "shared",
+                                          "dontfork",
+                                          "#",
+                                          " ",
+                                          "\t",
+                                          "\n",
+                                          "\r\n",
+                                          "\xc3\xa9",
+                                          "\xff"};
   int parsed = 0;
   for (int iter = 0; iter < kIterations; ++iter) {
     std::string text(kEveryOp);
     for (int k = 1 + rng() % 3; k > 0; --k) mutate(text, rng, words);
     parsed += parse_script(text, "f.rml").ok();
-    ASSERT_TRUE(check_any_input(text)) << "seed " << seed << " iteration " << iter
-                                       << " input:\n" << text;
+    ASSERT_TRUE(check_any_input(text)) << "seed " << seed << " iteration " << iter << " input:\n"
+                                       << text;
   }
   std::cout << parsed << " of " << kIterations << " mutated scripts still parse\n";
 }

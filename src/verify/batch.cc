@@ -23,11 +23,11 @@ namespace rmaplab {
 namespace {
 
 struct Member {
-  std::size_t index = 0;        // in the caller's span
+  std::size_t index = 0;  // in the caller's span
   const Script* script = nullptr;
   RunReport model;
-  int slot_base = 0;            // its slot 0 in the joined script
-  std::size_t op_begin = 0;     // its operations in the joined script
+  int slot_base = 0;         // its slot 0 in the joined script
+  std::size_t op_begin = 0;  // its operations in the joined script
 };
 
 // The members' operations one after another, each member's surviving
@@ -168,8 +168,8 @@ class Batcher {
       Verification alone = verify_script(*m.script, options_);
       if (alone.outcome == Verification::Outcome::agree)
         v.note = "it differs in a run joined with other scripts but agrees when run alone";
-      finish(m.index, alone.outcome == Verification::Outcome::agree ? std::move(v)
-                                                                    : std::move(alone));
+      finish(m.index,
+             alone.outcome == Verification::Outcome::agree ? std::move(v) : std::move(alone));
     }
   }
 

@@ -13,12 +13,18 @@ namespace rmaplab {
 
 std::string_view to_string(DiffKind kind) {
   switch (kind) {
-    case DiffKind::result: return "result";
-    case DiffKind::counts: return "counts";
-    case DiffKind::events: return "events";
-    case DiffKind::identity: return "identity";
-    case DiffKind::layout: return "layout";
-    case DiffKind::pages: return "pages";
+    case DiffKind::result:
+      return "result";
+    case DiffKind::counts:
+      return "counts";
+    case DiffKind::events:
+      return "events";
+    case DiffKind::identity:
+      return "identity";
+    case DiffKind::layout:
+      return "layout";
+    case DiffKind::pages:
+      return "pages";
   }
   return "?";
 }
@@ -34,9 +40,11 @@ std::string describe(const kernel::Event& e) {
                      e.kind == kernel::ObjectKind::anon_vma ? "anon_vma" : "AVC", e.call_site);
 }
 
-std::string vmas_text(const std::vector<std::pair<std::uint32_t, std::pair<std::uint32_t, std::string>>>& v) {
+std::string vmas_text(
+    const std::vector<std::pair<std::uint32_t, std::pair<std::uint32_t, std::string>>>& v) {
   std::string s;
-  for (auto& [start, rest] : v) s += fmt::format("{}[{},{}){}", s.empty() ? "" : " ", start, rest.first, rest.second);
+  for (auto& [start, rest] : v)
+    s += fmt::format("{}[{},{}){}", s.empty() ? "" : " ", start, rest.first, rest.second);
   return s.empty() ? "(none)" : s;
 }
 
@@ -57,13 +65,14 @@ class Comparer {
                  static_cast<int>(k.count(kernel::ObjectKind::anon_vma_chain, false))};
     current_ = &oc;
     if (oc.model_result != oc.kernel_result)
-      differ(DiffKind::result, fmt::format("model returns {}, kernel returns {}", oc.model_result,
-                                           oc.kernel_result));
+      differ(DiffKind::result,
+             fmt::format("model returns {}, kernel returns {}", oc.model_result, oc.kernel_result));
     if (oc.model != oc.kernel)
       differ(DiffKind::counts,
-             fmt::format("model (anon_vma +{} -{}, AVC +{} -{}), kernel (anon_vma +{} -{}, AVC +{} -{})",
-                         oc.model[0], oc.model[1], oc.model[2], oc.model[3], oc.kernel[0],
-                         oc.kernel[1], oc.kernel[2], oc.kernel[3]));
+             fmt::format(
+                 "model (anon_vma +{} -{}, AVC +{} -{}), kernel (anon_vma +{} -{}, AVC +{} -{})",
+                 oc.model[0], oc.model[1], oc.model[2], oc.model[3], oc.kernel[0], oc.kernel[1],
+                 oc.kernel[2], oc.kernel[3]));
     events(m, k);
     if (!k.after.empty()) snapshots(m, k);
     out_.ops.push_back(std::move(oc));
@@ -75,7 +84,7 @@ class Comparer {
     const bool model_longer = m.ops.size() > k.ops.size();
     OpComparison oc;
     oc.line = model_longer ? m.ops[i].line : k.ops[i].line;
-    oc.op = model_longer ? m.ops[i].text
+    oc.op = model_longer             ? m.ops[i].text
             : i < script_.ops.size() ? format_op(script_, script_.ops[i])
                                      : std::string("?");
     (model_longer ? oc.model_result : oc.kernel_result) =
@@ -105,16 +114,16 @@ class Comparer {
       const kernel::Event& ke = k.events[i];
       const bool kav = ke.kind == kernel::ObjectKind::anon_vma;
       if (me.alloc != ke.alloc || me.anon_vma != kav || me.site != ke.call_site) {
-        differ(DiffKind::events, fmt::format("event {}: model {}, kernel {}", i + 1, describe(me),
-                                             describe(ke)));
+        differ(DiffKind::events,
+               fmt::format("event {}: model {}, kernel {}", i + 1, describe(me), describe(ke)));
         pair_rest(m, k, i);
         return;
       }
       identity(me, ke);
     }
     if (m.events.size() != k.events.size()) {
-      differ(DiffKind::events, fmt::format("model has {} events, kernel {}", m.events.size(),
-                                           k.events.size()));
+      differ(DiffKind::events,
+             fmt::format("model has {} events, kernel {}", m.events.size(), k.events.size()));
       pair_rest(m, k, n);
     }
   }
@@ -156,9 +165,9 @@ class Comparer {
              fmt::format("the model frees {} #{}, but the kernel frees {}", kind, me.id,
                          it == k2m.end() ? std::string("an object allocated before the script")
                                          : fmt::format("the one the model calls #{}", it->second)) +
-                 (other != m2k.end() ? fmt::format(" (the model's #{} is the kernel's #{})", me.id,
-                                                   other->second)
-                                     : std::string()));
+                 (other != m2k.end()
+                      ? fmt::format(" (the model's #{} is the kernel's #{})", me.id, other->second)
+                      : std::string()));
     }
     k2m.erase(ke.id);
     m2k.erase(me.id);
@@ -180,8 +189,8 @@ class Comparer {
       if (mp != model_procs.end())
         for (const VmaRecord& v : mp->second->vmas) mv.push_back({v.start, {v.end, v.prot}});
       if (kv != mv) {
-        differ(DiffKind::layout, fmt::format("{}: model {} ; kernel {}", name, vmas_text(mv),
-                                             vmas_text(kv)));
+        differ(DiffKind::layout,
+               fmt::format("{}: model {} ; kernel {}", name, vmas_text(mv), vmas_text(kv)));
         break;
       }
     }
@@ -202,8 +211,9 @@ class Comparer {
         kseen.insert(kpg.page);
         auto it = mpages.find(kpg.page);
         if (it == mpages.end()) {
-          differ(DiffKind::pages, fmt::format("{} page {}: mapped on the kernel{}, not in the model",
-                                              name, kpg.page, kpg.zero_page ? " (zero page)" : ""));
+          differ(DiffKind::pages,
+                 fmt::format("{} page {}: mapped on the kernel{}, not in the model", name, kpg.page,
+                             kpg.zero_page ? " (zero page)" : ""));
           return;
         }
         const PageRecord& mpg = *it->second;
@@ -215,8 +225,9 @@ class Comparer {
         }
         if (kpg.zero_page) continue;
         if (mpg.mapcount != kpg.mapcount) {
-          differ(DiffKind::pages, fmt::format("{} page {}: mapcount {} in the model, {} on the kernel",
-                                              name, kpg.page, mpg.mapcount, kpg.mapcount));
+          differ(DiffKind::pages,
+                 fmt::format("{} page {}: mapcount {} in the model, {} on the kernel", name,
+                             kpg.page, mpg.mapcount, kpg.mapcount));
           return;
         }
         // Sharing: the first (process, page) seen on each frame names it.
@@ -225,8 +236,8 @@ class Comparer {
         const std::string& mown = model_folio_owner.emplace(mpg.folio, here).first->second;
         if (kown != mown) {
           differ(DiffKind::pages,
-                 fmt::format("{}: shares its page with {} on the kernel, with {} in the model", here,
-                             kown == here ? "nobody before it" : kown,
+                 fmt::format("{}: shares its page with {} on the kernel, with {} in the model",
+                             here, kown == here ? "nobody before it" : kown,
                              mown == here ? "nobody before it" : mown));
           return;
         }
@@ -263,17 +274,24 @@ nlohmann::json to_json(const Comparison& c) {
   j["operations_differing"] = c.differences;
   auto& first = j["first_difference"] = nlohmann::json::object();
   for (const Difference& d : c.first)
-    first[std::string(to_string(d.kind))] = {{"line", d.line}, {"op", d.op}, {"message", d.message}};
+    first[std::string(to_string(d.kind))] = {
+        {"line", d.line}, {"op", d.op}, {"message", d.message}};
   auto& ops = j["ops"] = nlohmann::json::array();
   for (const OpComparison& o : c.ops) {
     nlohmann::json jo = {{"line", o.line},
                          {"op", o.op},
-                         {"model", {{"result", o.model_result},
-                                    {"anon_vma_alloc", o.model[0]}, {"anon_vma_free", o.model[1]},
-                                    {"avc_alloc", o.model[2]}, {"avc_free", o.model[3]}}},
-                         {"kernel", {{"result", o.kernel_result},
-                                     {"anon_vma_alloc", o.kernel[0]}, {"anon_vma_free", o.kernel[1]},
-                                     {"avc_alloc", o.kernel[2]}, {"avc_free", o.kernel[3]}}}};
+                         {"model",
+                          {{"result", o.model_result},
+                           {"anon_vma_alloc", o.model[0]},
+                           {"anon_vma_free", o.model[1]},
+                           {"avc_alloc", o.model[2]},
+                           {"avc_free", o.model[3]}}},
+                         {"kernel",
+                          {{"result", o.kernel_result},
+                           {"anon_vma_alloc", o.kernel[0]},
+                           {"anon_vma_free", o.kernel[1]},
+                           {"avc_alloc", o.kernel[2]},
+                           {"avc_free", o.kernel[3]}}}};
     auto& d = jo["differs"] = nlohmann::json::array();
     for (DiffKind k : o.differs) d.push_back(std::string(to_string(k)));
     ops.push_back(std::move(jo));

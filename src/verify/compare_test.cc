@@ -52,10 +52,9 @@ kernel::Run mirror(const RunReport& model) {
     k.line = op.line;
     k.result = op.result;
     for (const EventRecord& e : op.events)
-      k.events.push_back({e.alloc,
-                          e.anon_vma ? kernel::ObjectKind::anon_vma
-                                     : kernel::ObjectKind::anon_vma_chain,
-                          e.site, 0xffff888000000000 + e.id * 64, e.id, 1000});
+      k.events.push_back(
+          {e.alloc, e.anon_vma ? kernel::ObjectKind::anon_vma : kernel::ObjectKind::anon_vma_chain,
+           e.site, 0xffff888000000000 + e.id * 64, e.id, 1000});
     for (const ProcessRecord& p : op.layout) {
       kernel::ProcessState s;
       s.slot = p.slot;
@@ -109,13 +108,13 @@ const Difference& only_difference(const Comparison& c) {
 // P faults page 0 (anon_vma #1, AVC #1) and forks C (anon_vma #2, AVCs #2,
 // #3), C writes page 0 (a copy), both exit.
 constexpr std::string_view kFork =
-    "spawn P\n"        // 1
-    "P mmap 0 8\n"     // 2
-    "P write 0 2\n"    // 3
-    "P fork C\n"       // 4
-    "C write 0\n"      // 5
-    "C exit\n"         // 6
-    "P exit\n";        // 7
+    "spawn P\n"      // 1
+    "P mmap 0 8\n"   // 2
+    "P write 0 2\n"  // 3
+    "P fork C\n"     // 4
+    "C write 0\n"    // 5
+    "C exit\n"       // 6
+    "P exit\n";      // 7
 
 TEST(VerifyCompareRuns, MirroredRunAgreesWithSnapshots) {
   const Script script = parse_or_die(kFork);
@@ -176,8 +175,9 @@ TEST(VerifyCompareRuns, EventOrderDifference) {
   EXPECT_EQ(d.kind, DiffKind::events);
   EXPECT_EQ(d.line, 3);
   EXPECT_EQ(d.op, "P write 0 2");
-  EXPECT_EQ(d.message, "event 1: model alloc AVC in __anon_vma_prepare, "
-                       "kernel alloc anon_vma in __anon_vma_prepare");
+  EXPECT_EQ(d.message,
+            "event 1: model alloc AVC in __anon_vma_prepare, "
+            "kernel alloc anon_vma in __anon_vma_prepare");
   EXPECT_EQ(c.ops[2].differs, std::vector<DiffKind>{DiffKind::events});
 }
 
@@ -203,8 +203,9 @@ TEST(VerifyCompareRuns, IdentityDifference) {
   EXPECT_EQ(d.kind, DiffKind::identity);
   EXPECT_EQ(d.line, 6);
   EXPECT_EQ(d.op, "P munmap 0 1");
-  EXPECT_EQ(d.message, "the model frees anon_vma #1, but the kernel frees the one the model "
-                       "calls #2 (the model's #1 is the kernel's #1)");
+  EXPECT_EQ(d.message,
+            "the model frees anon_vma #1, but the kernel frees the one the model "
+            "calls #2 (the model's #1 is the kernel's #1)");
   EXPECT_EQ(c.ops[5].model, c.ops[5].kernel);  // the counts agree
 }
 
@@ -218,8 +219,9 @@ TEST(VerifyCompareRuns, IdentityOfAnObjectFromBeforeTheScript) {
   const Difference& d = only_difference(c);
   EXPECT_EQ(d.kind, DiffKind::identity);
   EXPECT_EQ(d.line, 4);
-  EXPECT_EQ(d.message, "the model frees AVC #1, but the kernel frees an object allocated before "
-                       "the script (the model's #1 is the kernel's #1)");
+  EXPECT_EQ(d.message,
+            "the model frees AVC #1, but the kernel frees an object allocated before "
+            "the script (the model's #1 is the kernel's #1)");
 }
 
 TEST(VerifyCompareRuns, LayoutDifference) {
@@ -381,13 +383,15 @@ TEST(VerifySummary, Lines) {
   v.comparison.differences = 2;
   v.comparison.first = {{DiffKind::counts, 20, "P fork C", "model (...), kernel (...)"},
                         {DiffKind::identity, 21, "C exit", "the model frees anon_vma #3, ..."}};
-  EXPECT_EQ(summary_line("x.rml", 5, v),
-            "x.rml    14 ops  2 ops differ: counts at line 20 (P fork C): model (...), kernel (...)\n"
-            "    identity at line 21 (C exit): the model frees anon_vma #3, ...");
+  EXPECT_EQ(
+      summary_line("x.rml", 5, v),
+      "x.rml    14 ops  2 ops differ: counts at line 20 (P fork C): model (...), kernel (...)\n"
+      "    identity at line 21 (C exit): the model frees anon_vma #3, ...");
 
   v.outcome = Verification::Outcome::script_error;
   v.error = "bad.rml:3:1: unknown process 'Q'";
-  EXPECT_EQ(summary_line("bad.rml", 7, v), "bad.rml  script error: bad.rml:3:1: unknown process 'Q'");
+  EXPECT_EQ(summary_line("bad.rml", 7, v),
+            "bad.rml  script error: bad.rml:3:1: unknown process 'Q'");
 
   const nlohmann::json j = to_json("bad.rml", v);
   EXPECT_EQ(j["outcome"], "script_error");
@@ -408,9 +412,10 @@ TEST(VerifySummary, LargeFolioNote) {
   EXPECT_EQ(large_folio_note(root.string()), "");
   put(root / "hugepages-64kB/enabled", "[always] inherit madvise never\n");
   put(root / "hugepages-16kB/enabled", "[always] inherit madvise never\n");
-  EXPECT_TRUE(large_folio_note(root.string()).starts_with("note: this kernel gives anonymous "
-                                                          "faults large folios unasked (16kB, "
-                                                          "64kB: "))
+  EXPECT_TRUE(large_folio_note(root.string())
+                  .starts_with("note: this kernel gives anonymous "
+                               "faults large folios unasked (16kB, "
+                               "64kB: "))
       << large_folio_note(root.string());
   put(root / "enabled", "[always] madvise never\n");
   EXPECT_NE(large_folio_note(root.string()).find("(16kB, 64kB, 2048kB: "), std::string::npos);

@@ -15,11 +15,16 @@ namespace rmaplab {
 
 std::string_view to_string(Verification::Outcome outcome) {
   switch (outcome) {
-    case Verification::Outcome::agree: return "agree";
-    case Verification::Outcome::differ: return "differ";
-    case Verification::Outcome::script_error: return "script_error";
-    case Verification::Outcome::kernel_error: return "kernel_error";
-    case Verification::Outcome::ran: return "ran";
+    case Verification::Outcome::agree:
+      return "agree";
+    case Verification::Outcome::differ:
+      return "differ";
+    case Verification::Outcome::script_error:
+      return "script_error";
+    case Verification::Outcome::kernel_error:
+      return "kernel_error";
+    case Verification::Outcome::ran:
+      return "ran";
   }
   return "?";
 }
@@ -120,8 +125,8 @@ std::string summary_line(std::string_view name, std::size_t width, const Verific
       c[2] += int(op.count(kernel::ObjectKind::anon_vma_chain, true));
       c[3] += int(op.count(kernel::ObjectKind::anon_vma_chain, false));
     }
-    return out + fmt::format("anon_vma +{}/-{}  AVC +{}/-{}  live anon_vma {} AVC {}", c[0],
-                             c[1], c[2], c[3], v.kernel.live_anon_vma, v.kernel.live_avc);
+    return out + fmt::format("anon_vma +{}/-{}  AVC +{}/-{}  live anon_vma {} AVC {}", c[0], c[1],
+                             c[2], c[3], v.kernel.live_anon_vma, v.kernel.live_avc);
   }
   const Comparison& c = v.comparison;
   if (c.agree()) return out + "agree";
