@@ -44,13 +44,18 @@ TEST(ProfilesCli, UnknownProfileSuggests) {
 }
 
 TEST(ProfilesCli, RunJsonNamesTheProfileAndHasLocksAndMetrics) {
-  const auto r = run_cli({"run", "--json", "--profile", "no-reuse", "examples/fork-forever.rml"});
+  const auto r = run_cli(
+      {"run", "--json", "--metrics", "--profile", "no-reuse", "examples/fork-forever.rml"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto doc = nlohmann::json::parse(r.out);
   EXPECT_EQ(doc["model"], "no-reuse");
   const auto& last = doc["ops"][doc["ops"].size() - 2];  // G10 write 1, before G10 exits
   EXPECT_EQ(last["metrics"]["max_chain"], 11);           // root + 10 fork levels
   EXPECT_EQ(last["locks"]["anon_vma_root_write"], 0);
+  EXPECT_EQ(doc["metrics"]["max_chain"], 0) << "the final state: every process has exited";
+  const auto plain = run_cli({"run", "--json", "--profile", "no-reuse", "examples/fork-forever.rml"});
+  EXPECT_FALSE(nlohmann::json::parse(plain.out)["ops"][0].contains("metrics"))
+      << "per-operation metrics only with --metrics";
 }
 
 TEST(ProfilesCli, CveFailsUnderDegreeAndPassesUnder618) {

@@ -110,7 +110,7 @@ Result<std::unique_ptr<StateAt>> state_at(const std::string& path, std::string_v
   state->script = std::move(script.value());
   RunOptions options;
   options.profile = *rules;
-  options.layouts = false;
+  options.layouts = Layouts::none;
   state->sim = std::make_unique<Simulation>(state->script, options);
   if (auto s = advance_to(*state->sim, line); !s) return s.error();
   return state;

@@ -2,12 +2,15 @@
 //
 // --fail-each: one run per allocation point (fuzz.h fail_each()), a line per
 // point and a verdict; exit 1 if any point fails.
+#include <unistd.h>
+
 #include <iostream>
 #include <memory>
 
 #include <fmt/format.h>
 
 #include "command.h"
+#include "profile/profile.h"
 #include "rmaplab/fuzz.h"
 
 namespace rmaplab::cli {
@@ -18,6 +21,8 @@ struct RunCommand {
   bool check = false;
   std::uint64_t fail_alloc = 0;
   bool fail_each = false;
+  bool metrics = false;
+  std::uint64_t full_check_every = 0;
   std::string profile = "linux-6.18";
 };
 
@@ -76,6 +81,7 @@ ExitCode run_fail_each(const RunCommand& o, const Script& script, const model::P
 ExitCode run_run(const RunCommand& o) {
   report::Reporter reporter(o.json ? report::Format::json : report::Format::text, std::cout,
                             std::cerr);
+  reporter.show_progress(isatty(STDERR_FILENO));
   auto script = load_script(o.script);
   if (!script) {
     reporter.message(script.error().message);
@@ -89,17 +95,32 @@ ExitCode run_run(const RunCommand& o) {
   if (o.fail_each) return run_fail_each(o, *script, *profile, reporter);
   RunOptions options;
   options.profile = *profile;
-  options.metrics = o.json;  // only the JSON shows them
   options.check = o.check;
+  options.full_check_every = o.full_check_every;
   options.fail_alloc = o.fail_alloc;
-  options.layouts = o.json;  // only the JSON shows them
-  auto result = run_script(*script, options);
-  if (!result) {
-    reporter.message(result.error().message);
-    return ExitCode::usage;
+  // Only the JSON shows layouts and metrics.
+  options.layouts = o.json ? Layouts::window : Layouts::none;
+  options.pages = false;
+  options.metrics = o.json && o.metrics;
+  Simulation sim(*script, options);
+  report::RunStream stream(reporter, *script, (*profile)->name, 0, {o.check, o.fail_alloc});
+  report::Progress progress(reporter, "run", script->ops.size());
+  while (!sim.done()) {
+    auto rec = sim.step();
+    if (!rec) {
+      progress.end();
+      stream.fail(rec.error());
+      return ExitCode::usage;
+    }
+    stream.op(*rec);
+    progress.tick(sim.next_op());
   }
-  reporter.run(*script, *result, {o.check, o.fail_alloc});
-  return result->violation ? ExitCode::disagreement : ExitCode::success;
+  if (o.check) sim.check_all();
+  progress.end();
+  const RunSummary summary = sim.summary();
+  stream.finish(summary);
+  if (!reporter.ok()) return output_failed(reporter);
+  return summary.violation ? ExitCode::disagreement : ExitCode::success;
 }
 
 Runner setup_run(CLI::App& app) {
@@ -119,6 +140,13 @@ Runner setup_run(CLI::App& app) {
                "Run once per allocation point, each time with that allocation failing: check the "
                "result, every invariant, and that exiting every process leaves nothing")
       ->excludes("--fail-alloc");
+  app.add_flag("--metrics", o->metrics,
+               "With --json: the hierarchy's metrics after every operation (each costs a walk of "
+               "the whole state; the final state's are always there)");
+  app.add_option("--full-check-every", o->full_check_every,
+                 "With --check: also check the whole state every N operations (the operation's "
+                 "own objects are checked after each, the whole state at the end)")
+      ->type_name("N");
   add_profile_option(app, o->profile);
   return [o] { return run_run(*o); };
 }

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "command.h"
+#include "rmaplab/state.h"
 
 namespace rmaplab::cli {
 
@@ -21,7 +22,7 @@ ExitCode run_show(const ShowCommand& o) {
     return ExitCode::usage;
   }
   Simulation& sim = *state.value()->sim;
-  const std::string dot = report::state_dot(sim);
+  const std::string dot = report::state_dot(State(sim));
   if (o.svg.empty()) {
     reporter.print(dot);
     return ExitCode::success;

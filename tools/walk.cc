@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "command.h"
+#include "rmaplab/state.h"
 
 namespace rmaplab::cli {
 
@@ -24,7 +25,7 @@ ExitCode run_walk(const WalkCommand& o) {
     return ExitCode::usage;
   }
   Simulation& sim = *state.value()->sim;
-  auto walk = report::walk_page(sim, o.process, o.page);
+  auto walk = report::walk_page(State(sim), o.process, o.page);
   if (!walk) {
     reporter.message(walk.error().message);
     return ExitCode::usage;

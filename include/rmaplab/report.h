@@ -31,27 +31,21 @@ namespace kernel {
 struct Run;
 }
 struct Comparison;
+class State;
 
 // What the rmaplab command exits with; one meaning per value.
 enum class ExitCode : int {
   success = 0,
   disagreement = 1,  // the model disagrees with the kernel, or an invariant broke
   usage = 2,         // bad command line or script error
-  unobservable = 3,  // the running kernel cannot be observed here
+  unobservable = 3,   // the running kernel cannot be observed here
+  output_failed = 4,  // the output could not be written (a full disk, a closed pipe)
 };
 
 // The model the run reports describe (the JSON's "model" field).
 inline constexpr std::string_view kModelName = "linux-6.18";
 
 namespace report {
-
-// Allocations and frees of the two objects, e.g. during one operation or at
-// one call site.
-struct Counts {
-  int anon_vma_alloc = 0, anon_vma_free = 0, avc_alloc = 0, avc_free = 0;
-  bool empty() const { return !anon_vma_alloc && !anon_vma_free && !avc_alloc && !avc_free; }
-  Counts& operator+=(const Counts& o);
-};
 
 // Totals per call site (kernel function), in order of first appearance.
 std::vector<std::pair<std::string, Counts>> call_site_totals(
@@ -69,9 +63,20 @@ struct TableOptions {
 //     12  C fork D    ok         +1/-0  +3/-0              4         9
 // then a summary: operations, totals per kind, live at the end, totals per
 // call site and, with options.checked and no violation, the checker's verdict.
-std::string run_table(const RunReport& report, const TableOptions& options);
+// The widths come from the script (its operations up to stop_after_line),
+// so rows are written as the run makes them.
+struct TableWidths {
+  std::size_t op = 0, result = 0;
+};
+TableWidths table_widths(const Script& script, int stop_after_line);
+std::string table_header(const TableWidths& widths);
+std::string table_row(const TableWidths& widths, const OpRecord& op);
+std::string table_summary(const RunSummary& summary, const TableOptions& options);
 
-// Only the rows (no header, no summary): for a run cut short by a violation.
+// A kept run's summary (call sites from its events), and its whole table.
+RunSummary summarize(const RunReport& report);
+std::string run_table(const RunReport& report, const TableOptions& options);
+// Only the rows (no summary): for a run cut short by a violation.
 std::string run_rows(const RunReport& report);
 
 // "FILE:LINE: invariant I6 num_active_vmas broken after 'P fork C': MESSAGE"
@@ -79,12 +84,17 @@ std::string violation_sentence(std::string_view file, const Violation& v);
 
 // --- JSON (json.cc) ---
 
-// The workload language's --json document: {"ops": [...], "live": {...}}
-// with, per operation, "op", "events", "call_sites" (sites with any event),
-// "live", "layout", "locks" (acquisitions per lock) and "metrics"; at top
-// level "model" (the profile the model ran under) and, if the checker found
-// one, "violation".
-nlohmann::json run_json(const RunReport& report);
+// The workload language's --json document. Per operation: "line", "op",
+// "result", the four counts, "events", "call_sites" (sites with any event),
+// "live", "layout" (RunOptions::layouts), "locks" (acquisitions per lock)
+// and, if computed, "metrics". At top level: "model" (the profile the
+// model ran under), "ops", "call_sites", "live" and "metrics" at the end,
+// and "violation" if a rule broke.
+nlohmann::json op_json(const OpRecord& op);
+nlohmann::json summary_json(const RunSummary& summary);  // the top level without "ops"
+nlohmann::json metrics_json(const Metrics& metrics);
+nlohmann::json violation_json(const Violation& violation);
+nlohmann::json run_json(const RunReport& report);  // a kept run, whole
 
 // --- Graphviz (dot.cc) ---
 
@@ -92,7 +102,7 @@ nlohmann::json run_json(const RunReport& report);
 // digraph: processes as clusters of VMAs, anon_vmas with their counters, one
 // edge per AVC (labelled with its position on the VMA's chain, the active
 // anon_vma's bold) and dashed edges from each anon_vma to its parent.
-std::string state_dot(const Simulation& sim);
+std::string state_dot(const State& state);
 
 // Renders `dot` to an SVG file with Graphviz's dot. Errors: dot is not
 // installed, cannot run, or fails.
@@ -130,7 +140,7 @@ struct Walk {
 // rmap walk from it (model::rmap_walk). Errors (one sentence each): no such
 // process, not alive at this point, page outside the arena, nothing mapped
 // there, the zero page, a shared memory (shmem) page.
-Result<Walk> walk_page(const Simulation& sim, std::string_view process, std::uint32_t page);
+Result<Walk> walk_page(const State& state, std::string_view process, std::uint32_t page);
 
 std::string walk_text(const Walk& walk);
 nlohmann::json walk_json(const Walk& walk);
@@ -146,15 +156,17 @@ std::string comparison_table(const Script& script, const Comparison& c);
 
 enum class Format { text, json };
 
-// Writes complete results to `out` and messages (errors, violations) to
-// `err`, in the chosen form. Every write is of a finished value.
+// Writes results to `out` and messages (errors, violations, progress) to
+// `err`, in the chosen form. Output is buffered and flushed before every
+// message, so the two keep their order on one terminal; ok() tells whether
+// everything written reached `out`.
 class Reporter {
  public:
   Reporter(Format format, std::ostream& out, std::ostream& err);
 
   Format format() const { return format_; }
 
-  // A model run. With a violation: the rows so far, then the sentence on err.
+  // A kept model run. With a violation: the rows so far, then the sentence on err.
   void run(const Script& script, const RunReport& report, const TableOptions& options);
   // Text that has one form only (a DOT picture, help): as it is, on out.
   void print(std::string_view text);
@@ -166,14 +178,71 @@ class Reporter {
   void comparison(const Script& script, const Comparison& c, const kernel::Run& run);
   // An error or a note: one line on err.
   void message(std::string_view text);
+  // With show_progress(true) (the CLI sets it when err is a terminal), one
+  // status line on err, redrawn in place; end_progress() erases it.
+  void show_progress(bool on) { progress_ = on; }
+  void progress(std::string_view text);
+  void end_progress();
+
+  // Flushes out; false if any write to it failed (a full disk, a closed pipe).
+  bool ok();
 
  private:
+  friend class RunStream;
   void write(std::ostream& os, std::string_view text);
 
   Format format_;
   std::ostream& out_;
   std::ostream& err_;
+  bool progress_ = false, progress_shown_ = false;
 };
+
+// A model run written as the driver makes it: the table's rows, or the JSON
+// document's operations, one at a time, so nothing of a long run is kept.
+class RunStream {
+ public:
+  RunStream(Reporter& reporter, const Script& script, std::string_view profile,
+            int stop_after_line, const TableOptions& options);
+  void op(const OpRecord& rec);
+  // The end: the summary (text), or the rest of the document (JSON); a
+  // violation's sentence on err.
+  void finish(const RunSummary& summary);
+  // A script error part way: the document is closed with "error"; the
+  // sentence goes to err.
+  void fail(const Error& error);
+
+ private:
+  void close_ops();
+
+  Reporter& reporter_;
+  const Script& script_;
+  TableOptions options_;
+  TableWidths widths_;
+  bool first_ = true;
+};
+
+// "run: 12,000 of 100,000 operations" on a terminal, redrawn at most ten
+// times a second (the clock is read every 1024 ticks); nothing on a pipe.
+class Progress {
+ public:
+  Progress(Reporter& reporter, std::string_view what, std::uint64_t total);
+  void tick(std::uint64_t done) {
+    if ((done & 1023) == 0) draw(done);
+  }
+  void end();
+
+ private:
+  void draw(std::uint64_t done);
+
+  Reporter& reporter_;
+  std::string what_;
+  std::uint64_t total_;
+  std::int64_t last_ms_ = 0;
+};
+
+// "rmaplab: cannot write the output (No space left on device)" on err, and
+// the exit code for it.
+ExitCode output_failed(Reporter& reporter);
 
 // The kernel's run as a RunReport (no layouts), so one table shows both.
 RunReport from_kernel(const Script& script, const kernel::Run& run);

@@ -136,7 +136,7 @@ struct Side {
   Side(const Script& script, const model::Profile& p) : sim(script, options(p)) {}
   static RunOptions options(const model::Profile& p) {
     RunOptions o;
-    o.layouts = false;
+    o.layouts = Layouts::none;
     o.profile = &p;
     return o;
   }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "fuzz/fail_alloc.h"
+#include "model/machine.h"
 
 namespace rmaplab {
 namespace {
@@ -57,9 +58,10 @@ EngineRun run_engine_bytes(const std::uint8_t* data, std::size_t size,
   if (size == 0) return out;
   out.fail_alloc = data[0] >= 1 && data[0] <= 127 ? data[0] : 0;
   Script& script = out.script;
-  // The script grows as it is decoded; FailRun keeps a reference to it and
-  // reads only process names, which exist before any operation uses them.
-  fuzz_internal::FailRun run(script, out.fail_alloc, profile);
+  // The script grows as it is decoded; the driver keeps a reference to it
+  // and reads each operation when it steps to it.
+  Simulation run(script, fuzz_internal::fail_run_options(out.fail_alloc, profile));
+  const model::Env& env = run.machine().env();
 
   auto alive = [&] {
     std::vector<int> slots;
@@ -127,25 +129,31 @@ EngineRun run_engine_bytes(const std::uint8_t* data, std::size_t size,
       }
     }
     script.ops.push_back(op);
-    const bool before = run.env().injected_failure();
-    const std::string result = run.apply(op);
+    const bool before = env.injected_failure();
+    auto rec = run.step();
+    if (!rec) {
+      fail(op, rec.error().message);
+      break;
+    }
+    const std::string& result = rec->result;
     if (result == "killed") {
       fail(op, "the decoder let a process make an access it cannot make");
       break;
     }
-    if (!before && run.env().injected_failure()) {
+    if (!before && env.injected_failure()) {
       const auto ok = fuzz_internal::results_on_alloc_failure(op.verb);
       if (std::find(ok.begin(), ok.end(), result) == ok.end())
         fail(op, fmt::format("returned {} with allocation {} failing", result, out.fail_alloc));
     }
     if (out.problem) break;
-    if (auto f = run.check()) fail(op, fmt::format("invariant {} broken: {}", f->rule, f->message));
+    if (const auto& v = run.violation())
+      fail(op, fmt::format("invariant {} broken: {}", v->rule, v->message));
   }
   if (!out.problem) {
     run.exit_all();
-    if (auto f = run.check())
-      out.problem = fmt::format("once every process has exited: invariant {} broken: {}", f->rule,
-                                f->message);
+    if (const auto& v = run.check_all())
+      out.problem = fmt::format("once every process has exited: invariant {} broken: {}", v->rule,
+                                v->message);
   }
   return out;
 }

@@ -26,7 +26,7 @@ TEST(Engine, RandomBytesDecodeToValidScriptsThatKeepTheInvariants) {
     if (!run.fail_alloc) {
       RunOptions ro;
       ro.check = true;
-      ro.layouts = false;
+      ro.layouts = Layouts::none;
       auto r = run_script(*again, ro);
       ASSERT_TRUE(r.ok()) << r.error().message;
       EXPECT_FALSE(r->violation);

@@ -1,5 +1,5 @@
-// Allocation-failure runs, shared by fail_each() and the engine fuzzer:
-// a script driven straight through the model's Machine, so that what a
+// Allocation-failure runs, shared by fail_each() and the engine fuzzer: a
+// script driven through the one driver (rmaplab/run.h) so that what a
 // failure leaves behind (a fork that did not happen, a process that would
 // now be killed) can be followed, with the checker after every operation.
 // Internal to src/fuzz.
@@ -10,10 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "check/check.h"
-#include "model/env.h"
-#include "model/machine.h"
 #include "rmaplab/fuzz.h"
+#include "rmaplab/run.h"
 #include "rmaplab/script.h"
 
 namespace rmaplab::fuzz_internal {
@@ -46,31 +44,10 @@ FailPoint run_fail_point(const Script& script, std::uint64_t k, const model::Pro
 std::optional<FailPoint> first_fail_point(const Script& script, const model::Profile* profile,
                                           std::string_view what);
 
-// Drives a script's operations through a Machine (see above).
-class FailRun {
- public:
-  FailRun(const Script& script, std::uint64_t fail_alloc, const model::Profile* profile);
-
-  // Applies `op`, or skips it when its process does not exist. An access the
-  // process cannot make kills it: its address space goes as at exit.
-  // Returns the result ("ok", an errno name, "OOM"), or "" if skipped.
-  std::string apply(const Op& op);
-
-  // Every process still alive exits.
-  void exit_all();
-
-  std::optional<Finding> check() const;
-
-  const model::Env& env() const { return env_; }
-  const model::Machine& machine() const { return machine_; }
-  int skipped() const { return skipped_; }
-  int killed() const { return killed_; }
-
- private:
-  const Script& script_;
-  model::Env env_;
-  model::Machine machine_;
-  int skipped_ = 0, killed_ = 0;
-};
+// The driver's options for an allocation-failure run: allocation k fails,
+// the checker runs after every operation, an access the process can no
+// longer make kills it, and operations of processes that do not exist (a
+// failed fork's child, a killed process) are skipped.
+RunOptions fail_run_options(std::uint64_t k, const model::Profile* profile);
 
 }  // namespace rmaplab::fuzz_internal

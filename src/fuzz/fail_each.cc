@@ -6,6 +6,9 @@
 #include <fmt/format.h>
 
 #include "fuzz/fail_alloc.h"
+#include "model/env.h"
+#include "model/machine.h"
+#include "rmaplab/errno_name.h"
 #include "rmaplab/fuzz.h"
 #include "rmaplab/run.h"
 
@@ -32,38 +35,16 @@ std::vector<std::string_view> results_on_alloc_failure(Verb verb) {
   return {};
 }
 
-FailRun::FailRun(const Script& script, std::uint64_t fail_alloc, const model::Profile* profile)
-    : script_(script), env_({false, fail_alloc, profile}), machine_(env_) {}
-
-std::string FailRun::apply(const Op& op) {
-  if (op.verb != Verb::spawn && !machine_.process(op.proc)) {
-    ++skipped_;
-    return "";
-  }
-  const model::OpResult r = machine_.apply(op);
-  if (r.fault) {
-    // SIGSEGV or SIGBUS: the process dies and its address space goes.
-    Op exit = op;
-    exit.verb = Verb::exit;
-    machine_.apply(exit);
-    ++killed_;
-    return "killed";
-  }
-  const bool fault = op.verb == Verb::read || op.verb == Verb::write;
-  return fault && r.error == -ENOMEM ? "OOM" : errno_name(r.error);
+RunOptions fail_run_options(std::uint64_t k, const model::Profile* profile) {
+  RunOptions ro;
+  ro.check = true;
+  ro.fail_alloc = k;
+  ro.layouts = Layouts::none;
+  ro.record_events = false;
+  ro.on_fault = OnFault::kill;
+  ro.profile = profile;
+  return ro;
 }
-
-void FailRun::exit_all() {
-  for (int slot = 0; slot < static_cast<int>(script_.procs.size()); ++slot) {
-    if (!machine_.process(slot)) continue;
-    Op exit;
-    exit.verb = Verb::exit;
-    exit.proc = slot;
-    machine_.apply(exit);
-  }
-}
-
-std::optional<Finding> FailRun::check() const { return check_invariants(machine_, script_.procs); }
 
 }  // namespace fuzz_internal
 
@@ -91,46 +72,53 @@ FailPoint run_fail_point(const Script& script, std::uint64_t k, const model::Pro
                          FuzzStats* stats) {
   FailPoint p;
   p.k = k;
-  FailRun run(script, k, profile);
-  for (const Op& op : script.ops) {
-    const bool before = run.env().injected_failure();
-    const std::string result = run.apply(op);
-    if (!before && run.env().injected_failure()) {
+  Simulation run(script, fail_run_options(k, profile));
+  const model::Env& env = run.machine().env();
+  while (!run.done()) {
+    const Op& op = script.ops[run.next_op()];
+    const bool before = env.injected_failure();
+    auto rec = run.step();
+    if (!rec) {  // not with OnFault::kill, but an Error is an Error
+      p.problem = rec.error().message;
+      p.rule = "script";
+      break;
+    }
+    if (!before && env.injected_failure()) {
       p.line = op.line;
-      p.op = format_op(script, op);
-      p.result = result;
+      p.op = rec->text;
+      p.result = rec->result;
       const auto ok = fuzz_internal::results_on_alloc_failure(op.verb);
       p.expected = joined(ok);
-      if (std::find(ok.begin(), ok.end(), result) == ok.end()) {
+      if (std::find(ok.begin(), ok.end(), rec->result) == ok.end()) {
         p.problem =
             fmt::format("line {} ({}) returned {} with allocation {} failing; 6.18 returns {}",
-                        op.line, p.op, result, k, p.expected);
+                        op.line, p.op, rec->result, k, p.expected);
         p.rule = "result";
       }
     }
-    if (auto f = run.check()) {
-      p.problem = fmt::format("after line {} ({}): invariant {} broken: {}", op.line,
-                              format_op(script, op), f->rule, f->message);
-      p.rule = f->rule;
-      break;
+    if (const auto& v = run.violation()) {
+      p.problem = fmt::format("after line {} ({}): invariant {} broken: {}", v->line, v->op,
+                              v->rule, v->message);
+      p.rule = v->rule;
     }
   }
   if (!p.problem) {
     run.exit_all();
-    if (auto f = run.check()) {
-      p.problem = fmt::format("once every process has exited: invariant {} broken: {}", f->rule,
-                              f->message);
-      p.rule = f->rule;
+    if (const auto& v = run.check_all()) {
+      p.problem = fmt::format("once every process has exited: invariant {} broken: {}", v->rule,
+                              v->message);
+      p.rule = v->rule;
     }
   }
-  if (!p.problem && !run.env().injected_failure()) {
+  if (!p.problem && !env.injected_failure()) {
     p.problem = fmt::format("allocation {} was never made (the run without failure made it)", k);
     p.rule = "never made";
   }
-  p.skipped = run.skipped();
-  p.killed = run.killed();
+  const RunSummary s = run.summary();
+  p.skipped = static_cast<int>(s.skipped);
+  p.killed = static_cast<int>(s.killed);
   if (stats) {
-    const auto& paths = run.env().paths();
+    const auto& paths = env.paths();
     for (int i = 0; i < kCoverPaths; ++i) stats->paths[i] += paths[i];
   }
   return p;
@@ -139,7 +127,8 @@ FailPoint run_fail_point(const Script& script, std::uint64_t k, const model::Pro
 std::optional<FailPoint> first_fail_point(const Script& script, const model::Profile* profile,
                                           std::string_view what) {
   RunOptions ro;
-  ro.layouts = false;
+  ro.layouts = Layouts::none;
+  ro.record_events = false;
   ro.profile = profile;
   Simulation clean(script, ro);
   while (!clean.done())
@@ -156,7 +145,8 @@ std::optional<FailPoint> first_fail_point(const Script& script, const model::Pro
 
 Result<FailEachReport> fail_each(const Script& script, const model::Profile* profile) {
   RunOptions ro;
-  ro.layouts = false;
+  ro.layouts = Layouts::none;
+  ro.record_events = false;
   ro.profile = profile;
   Simulation clean(script, ro);
   while (!clean.done()) {

@@ -90,23 +90,25 @@ Result<std::optional<Failure>> test_script(const Script& script, const TestOptio
                                            FuzzStats* stats, std::uint64_t* allocations) {
   RunOptions ro;
   ro.check = true;
-  ro.layouts = options.kernel;  // the comparison checks layouts and pages
+  // The comparison checks layouts and pages.
+  ro.layouts = options.kernel ? Layouts::all : Layouts::none;
+  ro.pages = options.kernel;
+  ro.record_events = options.kernel;
   ro.profile = options.profile;
   Simulation sim(script, ro);
-  RunReport report;
+  RunReport report;  // kept only for the kernel comparison
   std::optional<Failure> failure;
   while (!sim.done()) {
     auto rec = sim.step();
     if (!rec) return rec.error();
-    report.ops.push_back(std::move(rec.value()));
-    if (auto v = sim.check()) {
-      failure = Failure{Failure::Kind::violation, v->rule, v->line, v->op, v->message};
-      break;
-    }
+    if (options.kernel) report.ops.push_back(std::move(rec.value()));
   }
+  if (!sim.violation()) sim.check_all();
+  if (const auto& v = sim.violation())
+    failure = Failure{Failure::Kind::violation, v->rule, v->line, v->op, v->message};
   if (stats) {
-    stats->operations += report.ops.size();
-    for (std::size_t i = 0; i < report.ops.size(); ++i)
+    stats->operations += sim.next_op();
+    for (std::size_t i = 0; i < sim.next_op(); ++i)
       ++stats->verbs[static_cast<int>(script.ops[i].verb)];
     const auto& paths = sim.machine().env().paths();
     for (int i = 0; i < kCoverPaths; ++i) stats->paths[i] += paths[i];

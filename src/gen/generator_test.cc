@@ -39,7 +39,7 @@ TEST(Generator, ScriptsParseAndRunWithoutScriptErrorsAndKeepInvariants) {
     EXPECT_EQ(static_cast<int>(script->ops.size()), o.ops) << "seed " << seed;
     RunOptions ro;
     ro.check = true;
-    ro.layouts = false;
+    ro.layouts = Layouts::none;
     auto report = run_script(*script, ro);
     ASSERT_TRUE(report.ok()) << "seed " << seed << ": " << report.error().message;
     EXPECT_FALSE(report->violation) << "seed " << seed << ": " << report->violation->rule << ": "

@@ -154,6 +154,9 @@ class Env {
 
   // --- what happened ---
   const std::vector<Event>& events() const { return events_; }
+  // Drops the log so far (ids go on): a driver that has read an operation's
+  // events keeps memory to the live state.
+  void forget_events() { events_.clear(); }
   std::uint64_t allocations() const { return allocations_; }  // anon_vma + AVC, incl. failed
   bool injected_failure() const { return injected_; }
   // alloc/free counts per (call site, kind), kept even when events are not.

@@ -496,13 +496,13 @@ TEST(NoReuse, MetricsGrowLinearlyUnderNoReuseOnly) {
       o.metrics = true;
       auto r = run_script(script, o);
       ASSERT_TRUE(r.ok());
-      const Metrics& m = r->ops.back().metrics;
+      const Metrics& m = *r->ops.back().metrics;
       const std::uint32_t chain = p == &no_reuse() ? n + 1 : 3;
       EXPECT_EQ(m.max_chain, chain) << p->name << " n=" << n;
       EXPECT_DOUBLE_EQ(m.avc_per_vma, chain) << p->name << " n=" << n;
       EXPECT_EQ(m.max_walk, 1u) << p->name << " n=" << n;
       std::uint32_t walk = 0;
-      for (const OpRecord& op : r->ops) walk = std::max(walk, op.metrics.max_walk);
+      for (const OpRecord& op : r->ops) walk = std::max(walk, op.metrics->max_walk);
       EXPECT_EQ(walk, 2u) << p->name << " n=" << n;
     }
   }

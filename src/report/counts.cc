@@ -5,14 +5,6 @@
 
 namespace rmaplab::report {
 
-Counts& Counts::operator+=(const Counts& o) {
-  anon_vma_alloc += o.anon_vma_alloc;
-  anon_vma_free += o.anon_vma_free;
-  avc_alloc += o.avc_alloc;
-  avc_free += o.avc_free;
-  return *this;
-}
-
 std::vector<std::pair<std::string, Counts>> call_site_totals(
     const std::vector<EventRecord>& events) {
   std::vector<std::pair<std::string, Counts>> sites;

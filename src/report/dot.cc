@@ -19,8 +19,8 @@
 
 #include <fmt/format.h>
 
-#include "model/machine.h"
 #include "rmaplab/report.h"
+#include "rmaplab/state.h"
 
 extern char** environ;
 
@@ -37,23 +37,19 @@ std::string quote(std::string_view s) {
   return out;
 }
 
-std::size_t present_pages(const model::mm_struct& mm, const model::vm_area_struct& v) {
-  std::size_t n = 0;
-  mm.ptes.for_each_present(v.vm_start, v.vm_end, [&](std::uint32_t, const model::folio*) { ++n; });
-  return n;
-}
-
 }  // namespace
 
-std::string state_dot(const Simulation& sim) {
-  const Script& script = sim.script();
-  const model::Machine& m = sim.machine();
+std::string state_dot(const State& state) {
+  const Script& script = state.script();
   std::string title = script.file;
-  if (sim.next_op() == 0) {
+  if (state.line() == 0) {
     title += ": before the first operation";
   } else {
-    const Op& last = script.ops[sim.next_op() - 1];
-    title += fmt::format(" after line {}: {}", last.line, format_op(script, last));
+    // The last operation applied: the last one on that line.
+    const int line = state.line();
+    auto it = std::find_if(script.ops.rbegin(), script.ops.rend(),
+                           [&](const Op& op) { return op.line == line; });
+    title += fmt::format(" after line {}: {}", line, format_op(script, *it));
   }
 
   std::string out = "digraph rmaplab {\n";
@@ -63,43 +59,40 @@ std::string state_dot(const Simulation& sim) {
 
   // Processes and their VMAs.
   std::string edges;
-  for (const auto& mm : m.processes()) {
-    if (!mm || !mm->alive) continue;
-    out += fmt::format("  subgraph cluster_{} {{\n    label=\"{}\";\n", mm->slot,
-                       quote(script.procs[mm->slot]));
-    if (mm->vmas.empty())
-      out += fmt::format("    empty{} [shape=plaintext, label=\"no mappings\"];\n", mm->slot);
-    mm->for_each_vma([&](const model::vm_area_struct& v) {
-      std::string label =
-          fmt::format("[{},{}) {}\\npgoff {:#x}", v.vm_start, v.vm_end, v.maps_prot(), v.vm_pgoff);
+  for (int slot : state.processes()) {
+    out += fmt::format("  subgraph cluster_{} {{\n    label=\"{}\";\n", slot,
+                       quote(script.procs[slot]));
+    const std::vector<VmaView> vmas = state.vmas(slot);
+    if (vmas.empty())
+      out += fmt::format("    empty{} [shape=plaintext, label=\"no mappings\"];\n", slot);
+    for (const VmaView& v : vmas) {
+      std::string label = fmt::format("[{},{}) {}\\npgoff {:#x}", v.start, v.end, v.prot, v.pgoff);
       if (v.shmem) label += fmt::format("\\nshmem #{}", v.shmem);
-      if (const std::size_t n = present_pages(*mm, v)) label += fmt::format("\\n{} present", n);
+      if (v.present) label += fmt::format("\\n{} present", v.present);
       out += fmt::format("    vma{} [shape=box, label=\"{}\"];\n", v.id, label);
       int position = 0;
-      v.for_each_avc([&](const model::anon_vma_chain& avc) {
+      for (std::uint32_t av : v.chain) {
         ++position;
-        const bool active = avc.anon_vma == v.anon_vma;
-        edges += fmt::format("  vma{} -> av{} [label=\"{}\"{}];\n", v.id, avc.anon_vma->id(),
-                             position, active ? ", style=bold, penwidth=2" : "");
-      });
-    });
+        const bool active = av == v.anon_vma;
+        edges += fmt::format("  vma{} -> av{} [label=\"{}\"{}];\n", v.id, av, position,
+                             active ? ", style=bold, penwidth=2" : "");
+      }
+    }
     out += "  }\n";
   }
 
   // anon_vmas, by id, with their counters and parent links.
-  std::vector<const model::anon_vma*> avs(m.env().anon_vmas().begin(), m.env().anon_vmas().end());
-  std::sort(avs.begin(), avs.end(), [](auto* a, auto* b) { return a->id() < b->id(); });
-  for (const model::anon_vma* av : avs) {
-    std::string label = fmt::format("anon_vma #{}", av->id());
-    label += av->is_root() ? " (root)" : fmt::format("\\nroot #{}", av->root()->id());
-    label += fmt::format("\\nrefcount {}\\nnum_children {}\\nnum_active_vmas {}", av->refcount(),
-                         av->num_children(), av->num_active_vmas());
-    out += fmt::format("  av{} [shape=ellipse, label=\"{}\"];\n", av->id(), label);
+  const std::vector<AnonVmaView> avs = state.anon_vmas();
+  for (const AnonVmaView& av : avs) {
+    std::string label = fmt::format("anon_vma #{}", av.id);
+    label += av.root == av.id ? " (root)" : fmt::format("\\nroot #{}", av.root);
+    label += fmt::format("\\nrefcount {}\\nnum_children {}\\nnum_active_vmas {}", av.refcount,
+                         av.num_children, av.num_active_vmas);
+    out += fmt::format("  av{} [shape=ellipse, label=\"{}\"];\n", av.id, label);
   }
-  for (const model::anon_vma* av : avs)
-    if (av->parent() != av)
-      edges += fmt::format("  av{} -> av{} [style=dashed, label=\"parent\"];\n", av->id(),
-                           av->parent()->id());
+  for (const AnonVmaView& av : avs)
+    if (av.parent != av.id)
+      edges += fmt::format("  av{} -> av{} [style=dashed, label=\"parent\"];\n", av.id, av.parent);
   out += edges;
   out += "}\n";
   return out;

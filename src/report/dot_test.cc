@@ -7,6 +7,7 @@
 
 #include "model/machine.h"
 #include "report_test_util.h"
+#include "rmaplab/state.h"
 #include "rmaplab/report.h"
 
 namespace rmaplab::report {
@@ -16,13 +17,13 @@ constexpr std::string_view kFork = "spawn P\nP mmap 0 8\nP write 0 4\nP fork C\n
 
 std::string dot_after(const Script& script, std::size_t ops) {
   RunOptions options;
-  options.layouts = false;
+  options.layouts = Layouts::none;
   Simulation sim(script, options);
   for (std::size_t i = 0; i < ops; ++i) {
     auto rec = sim.step();
     EXPECT_TRUE(rec.ok()) << rec.error().message;
   }
-  return state_dot(sim);
+  return state_dot(State(sim));
 }
 
 // The id of `name`'s only VMA.
@@ -36,10 +37,10 @@ bool has(const std::string& dot, const std::string& s) { return dot.find(s) != s
 TEST(Dot, ForkedState) {
   const Script script = parse_or_die(kFork);
   RunOptions options;
-  options.layouts = false;
+  options.layouts = Layouts::none;
   Simulation sim(script, options);
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(sim.step().ok());
-  const std::string dot = state_dot(sim);
+  const std::string dot = state_dot(State(sim));
   const std::string p = "vma" + std::to_string(vma_id(sim, 0));
   const std::string c = "vma" + std::to_string(vma_id(sim, 1));
 

@@ -1,7 +1,7 @@
 // The --json form of a run (shared/docs/workload-language.md): the
 // language's fields plus what the model knows (events with call sites and
-// ids, per-site totals, live counts and the VMA layout after each operation,
-// the locks it took and the hierarchy's metrics after it).
+// ids, per-site totals, live counts and the VMAs after each operation, the
+// locks it took and, if asked, the hierarchy's metrics after it).
 // Per-site totals have the kernel runner's shape (kernel::to_json), so model
 // and kernel documents compare field for field.
 #include "rmaplab/report.h"
@@ -44,34 +44,55 @@ json layout_json(const std::vector<ProcessRecord>& layout) {
   return out;
 }
 
+json call_sites_json(const std::vector<std::pair<std::string, Counts>>& sites) {
+  json out = json::object();
+  for (const auto& [site, c] : sites) out[site] = counts_json(c);
+  return out;
+}
+
 }  // namespace
+
+nlohmann::json metrics_json(const Metrics& m) {
+  return {{"avc_per_vma", m.avc_per_vma}, {"max_chain", m.max_chain}, {"max_walk", m.max_walk}};
+}
+
+nlohmann::json violation_json(const Violation& v) {
+  return {{"rule", v.rule}, {"message", v.message}, {"line", v.line}, {"op", v.op}};
+}
+
+nlohmann::json op_json(const OpRecord& op) {
+  json o = counts_json({static_cast<std::uint64_t>(op.anon_vma_alloc),
+                        static_cast<std::uint64_t>(op.anon_vma_free),
+                        static_cast<std::uint64_t>(op.avc_alloc),
+                        static_cast<std::uint64_t>(op.avc_free)});
+  o["line"] = op.line;
+  o["op"] = op.text;
+  o["result"] = op.result;
+  o["events"] = events_json(op.events);
+  o["call_sites"] = call_sites_json(call_site_totals(op.events));
+  o["live"] = {{"anon_vma", op.live_anon_vma}, {"avc", op.live_avc}};
+  o["layout"] = layout_json(op.layout);
+  o["locks"] = op.locks;
+  if (op.metrics) o["metrics"] = metrics_json(*op.metrics);
+  return o;
+}
+
+nlohmann::json summary_json(const RunSummary& s) {
+  json doc = {{"live", {{"anon_vma", s.live_anon_vma}, {"avc", s.live_avc}}},
+              {"model", s.profile},
+              {"call_sites", call_sites_json(s.call_sites)},
+              {"metrics", metrics_json(s.metrics)}};
+  if (s.violation) doc["violation"] = violation_json(*s.violation);
+  return doc;
+}
 
 nlohmann::json run_json(const RunReport& report) {
   json ops = json::array();
-  for (const OpRecord& op : report.ops) {
-    json o = counts_json({op.anon_vma_alloc, op.anon_vma_free, op.avc_alloc, op.avc_free});
-    o["line"] = op.line;
-    o["op"] = op.text;
-    o["result"] = op.result;
-    o["events"] = events_json(op.events);
-    json sites = json::object();
-    for (const auto& [site, c] : call_site_totals(op.events)) sites[site] = counts_json(c);
-    o["call_sites"] = std::move(sites);
-    o["live"] = {{"anon_vma", op.live_anon_vma}, {"avc", op.live_avc}};
-    o["layout"] = layout_json(op.layout);
-    o["locks"] = op.locks;
-    o["metrics"] = {{"avc_per_vma", op.metrics.avc_per_vma},
-                    {"max_chain", op.metrics.max_chain},
-                    {"max_walk", op.metrics.max_walk}};
-    ops.push_back(std::move(o));
-  }
+  for (const OpRecord& op : report.ops) ops.push_back(op_json(op));
   json doc = {{"ops", std::move(ops)},
               {"live", {{"anon_vma", report.live_anon_vma}, {"avc", report.live_avc}}},
               {"model", report.profile}};
-  if (report.violation) {
-    const Violation& v = *report.violation;
-    doc["violation"] = {{"rule", v.rule}, {"message", v.message}, {"line", v.line}, {"op", v.op}};
-  }
+  if (report.violation) doc["violation"] = violation_json(*report.violation);
   return doc;
 }
 

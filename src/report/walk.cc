@@ -5,9 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "model/machine.h"
-#include "model/rmap.h"
 #include "rmaplab/report.h"
+#include "rmaplab/state.h"
 
 namespace rmaplab::report {
 namespace {
@@ -30,12 +29,11 @@ std::size_t creation(const Script& script, int slot) {
 
 }  // namespace
 
-Result<Walk> walk_page(const Simulation& sim, std::string_view process, std::uint32_t page) {
-  const Script& script = sim.script();
-  const model::Machine& m = sim.machine();
+Result<Walk> walk_page(const State& state, std::string_view process, std::uint32_t page) {
+  const Script& script = state.script();
   Walk w;
   w.file = script.file;
-  w.line = sim.next_op() ? script.ops[sim.next_op() - 1].line : 0;
+  w.line = state.line();
   w.process = process;
   w.page = page;
   const std::string when =
@@ -46,11 +44,11 @@ Result<Walk> walk_page(const Simulation& sim, std::string_view process, std::uin
     return Error{fmt::format("{} has no process named '{}' (its processes: {})", script.file,
                              process, names(script))};
   const int slot = static_cast<int>(it - script.procs.begin());
-  const model::mm_struct* mm = m.process(slot);
-  if (!mm) {
+  if (!state.alive(slot)) {
     const std::size_t made = creation(script, slot);
-    if (made < sim.next_op())
-      return Error{fmt::format("{} has exited {}: it maps nothing", process, when)};
+    const bool made_already =
+        made < script.ops.size() && w.line && script.ops[made].line <= w.line;
+    if (made_already) return Error{fmt::format("{} has exited {}: it maps nothing", process, when)};
     return Error{fmt::format("{} does not exist yet {} (line {} creates it)", process, when,
                              script.ops[made].line)};
   }
@@ -58,62 +56,64 @@ Result<Walk> walk_page(const Simulation& sim, std::string_view process, std::uin
     return Error{
         fmt::format("page {} is outside the arena (pages 0 to {})", page, kArenaPages - 1)};
 
-  const model::folio* f = mm->ptes.get(page).page;
-  if (!f) {
-    const model::vm_area_struct* vma = mm->vma_lookup(page);
+  const std::vector<PageView> at = state.pages(slot, page, page + 1);
+  if (at.empty()) {
+    const auto vma = state.vma_at(slot, page);
     if (!vma)
       return Error{
           fmt::format("{} maps nothing at page {} {}: no VMA covers it", process, page, when)};
     return Error{fmt::format(
         "{} maps nothing at page {} {}: its VMA [{},{}) has never faulted that page in, so "
         "there is no folio to walk",
-        process, page, when, vma->vm_start, vma->vm_end)};
+        process, page, when, vma->start, vma->end)};
   }
-  if (model::is_zero_page(f))
+  const PageView& f = at.front();
+  if (f.zero_page)
     return Error{fmt::format(
         "{} maps the shared zero page at page {} {} (the page was read, never written): it is "
         "not an anonymous folio and has no anon_vma to walk",
         process, page, when)};
-  if (!f->is_anon())
+  if (f.shmem) {
+    const auto vma = state.vma_at(slot, page);
     return Error{fmt::format(
         "{} maps a shared memory page at page {} {} (shmem object #{}, offset {}): the kernel "
         "finds its mappings through the file's i_mmap tree, not through an anon_vma",
-        process, page, when, f->shmem, f->index)};
-  if (!f->mapping)
-    return Error{fmt::format("folio #{} at page {} of {} has no anon_vma", f->id, page, process)};
-  if (!m.env().is_live(f->mapping, f->mapping_id))
+        process, page, when, vma ? vma->shmem : 0, f.index)};
+  }
+  if (!f.anon_vma)
+    return Error{fmt::format("folio #{} at page {} of {} has no anon_vma", f.folio, page, process)};
+  if (f.anon_vma_freed)
     return Error{fmt::format(
         "folio #{} at page {} of {} {} names anon_vma #{}, which has been freed: the kernel's "
         "rmap walk would lock and read freed memory (a use-after-free)",
-        f->id, page, process, when, f->mapping_id)};
+        f.folio, page, process, when, f.anon_vma)};
 
-  w.folio = f->id;
-  w.index = f->index;
-  w.anon_vma = f->mapping->id();
-  w.mapcount = f->mapcount;
-  w.exclusive = f->anon_exclusive;
-  for (const model::RmapHit& hit : model::rmap_walk(*f)) {
+  w.folio = f.folio;
+  w.index = f.index;
+  w.anon_vma = f.anon_vma;
+  w.mapcount = f.mapcount;
+  w.exclusive = f.exclusive;
+  const auto walk = state.rmap_walk(slot, page);
+  for (const RmapCandidate& hit : walk ? *walk : std::vector<RmapCandidate>{}) {
     WalkCandidate c;
-    c.process = script.procs[hit.vma->vm_mm->slot];
-    c.vma_start = hit.vma->vm_start;
-    c.vma_end = hit.vma->vm_end;
+    c.process = script.procs[hit.slot];
+    c.vma_start = hit.vma_start;
+    c.vma_end = hit.vma_end;
     c.page = hit.page;
     if (hit.maps) {
       c.mapping = WalkCandidate::Mapping::maps;
-    } else if (const model::folio* there = hit.vma->vm_mm->ptes.get(hit.page).page) {
-      if (model::is_zero_page(there)) {
-        c.mapping = WalkCandidate::Mapping::zero_page;
-      } else {
-        c.mapping = WalkCandidate::Mapping::other_folio;
-        c.other_folio = there->id;
-      }
+    } else if (hit.there && hit.there->zero_page) {
+      c.mapping = WalkCandidate::Mapping::zero_page;
+    } else if (hit.there) {
+      c.mapping = WalkCandidate::Mapping::other_folio;
+      c.other_folio = hit.there->folio;
     } else {
       c.mapping = WalkCandidate::Mapping::nothing;
     }
-    if (hit.vma->vm_mm->ptes.tables_in(hit.page, hit.page + 1)) ++w.pte_locks;
+    if (hit.page_table) ++w.pte_locks;
     w.candidates.push_back(std::move(c));
   }
-  w.model = m.env().profile().name;
+  w.model = state.profile();
   return w;
 }
 

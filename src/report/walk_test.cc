@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "report_test_util.h"
+#include "rmaplab/state.h"
 #include "rmaplab/report.h"
 
 namespace rmaplab::report {
@@ -26,7 +27,7 @@ class WalkTest : public ::testing::Test {
   void SetUp() override {
     script_ = parse_or_die(kScript);
     RunOptions options;
-    options.layouts = false;
+    options.layouts = Layouts::none;
     sim_ = std::make_unique<Simulation>(script_, options);
     while (!sim_->done()) ASSERT_TRUE(sim_->step().ok());
   }
@@ -41,7 +42,7 @@ const WalkCandidate* find(const Walk& w, std::string_view process) {
 }
 
 TEST_F(WalkTest, SharedCowPageIsFoundInParentAndChild) {
-  auto w = walk_page(*sim_, "P", 0);
+  auto w = walk_page(State(*sim_), "P", 0);
   ASSERT_TRUE(w.ok()) << w.error().message;
   EXPECT_EQ(w->line, 8);
   EXPECT_EQ(w->anon_vma, 1u);
@@ -63,7 +64,7 @@ TEST_F(WalkTest, SharedCowPageIsFoundInParentAndChild) {
 }
 
 TEST_F(WalkTest, CopiedPageIsACandidateThatDoesNotMap) {
-  auto w = walk_page(*sim_, "P", 1);
+  auto w = walk_page(State(*sim_), "P", 1);
   ASSERT_TRUE(w.ok()) << w.error().message;
   EXPECT_EQ(w->mapcount, 1u);
   ASSERT_NE(find(*w, "P"), nullptr);
@@ -81,7 +82,7 @@ TEST_F(WalkTest, CopiedPageIsACandidateThatDoesNotMap) {
 }
 
 TEST_F(WalkTest, ChildsCopyLivesUnderTheChildsAnonVmaOnly) {
-  auto w = walk_page(*sim_, "C", 1);
+  auto w = walk_page(State(*sim_), "C", 1);
   ASSERT_TRUE(w.ok()) << w.error().message;
   EXPECT_EQ(w->anon_vma, 2u);
   EXPECT_TRUE(w->exclusive);
@@ -91,22 +92,22 @@ TEST_F(WalkTest, ChildsCopyLivesUnderTheChildsAnonVmaOnly) {
 }
 
 TEST_F(WalkTest, Refusals) {
-  auto zero = walk_page(*sim_, "P", 5);
+  auto zero = walk_page(State(*sim_), "P", 5);
   ASSERT_FALSE(zero.ok());
   EXPECT_NE(zero.error().message.find("zero page"), std::string::npos) << zero.error().message;
-  auto unfaulted = walk_page(*sim_, "P", 6);
+  auto unfaulted = walk_page(State(*sim_), "P", 6);
   ASSERT_FALSE(unfaulted.ok());
   EXPECT_NE(unfaulted.error().message.find("maps nothing at page 6"), std::string::npos)
       << unfaulted.error().message;
-  auto unmapped = walk_page(*sim_, "P", 100);
+  auto unmapped = walk_page(State(*sim_), "P", 100);
   ASSERT_FALSE(unmapped.ok());
   EXPECT_NE(unmapped.error().message.find("no VMA covers it"), std::string::npos)
       << unmapped.error().message;
-  auto shmem = walk_page(*sim_, "P", 16);
+  auto shmem = walk_page(State(*sim_), "P", 16);
   ASSERT_FALSE(shmem.ok());
   EXPECT_NE(shmem.error().message.find("shared memory"), std::string::npos)
       << shmem.error().message;
-  auto nobody = walk_page(*sim_, "X", 0);
+  auto nobody = walk_page(State(*sim_), "X", 0);
   ASSERT_FALSE(nobody.ok());
   EXPECT_NE(nobody.error().message.find("no process named 'X'"), std::string::npos)
       << nobody.error().message;
@@ -116,13 +117,13 @@ TEST(Walk, ProcessNotYetCreatedOrExited) {
   const Script script = parse_or_die("spawn P\nP mmap 0 1\nP write 0\nP fork C\nC exit\n");
   Simulation sim(script, {});
   ASSERT_TRUE(sim.step().ok());
-  auto early = walk_page(sim, "C", 0);
+  auto early = walk_page(State(sim), "C", 0);
   ASSERT_FALSE(early.ok());
   EXPECT_NE(early.error().message.find("does not exist yet after line 1 (line 4 creates it)"),
             std::string::npos)
       << early.error().message;
   while (!sim.done()) ASSERT_TRUE(sim.step().ok());
-  auto late = walk_page(sim, "C", 0);
+  auto late = walk_page(State(sim), "C", 0);
   ASSERT_FALSE(late.ok());
   EXPECT_NE(late.error().message.find("C has exited after line 5"), std::string::npos)
       << late.error().message;

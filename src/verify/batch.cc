@@ -113,7 +113,9 @@ class Batcher {
     m.index = index;
     m.script = &script;
     RunOptions model_options;
-    model_options.layouts = !options_.kernel_only && options_.snapshots;
+    const bool snapshots = !options_.kernel_only && options_.snapshots;
+    model_options.layouts = snapshots ? Layouts::all : Layouts::none;
+    model_options.pages = snapshots;
     model_options.profile = options_.profile;
     auto model = run_script(script, model_options);
     if (!model.ok()) {

@@ -35,7 +35,9 @@ Verification verify_script(const Script& script, const VerifyOptions& options) {
   // The model first: a script the real processes could not run (a touch of
   // an unmapped page would kill one) must not reach the kernel.
   RunOptions model_options;
-  model_options.layouts = !options.kernel_only && options.snapshots;
+  const bool snapshots = !options.kernel_only && options.snapshots;
+  model_options.layouts = snapshots ? Layouts::all : Layouts::none;
+  model_options.pages = snapshots;
   model_options.profile = options.profile;
   auto model = run_script(script, model_options);
   if (!model.ok()) {

@@ -1,0 +1,136 @@
+// The read-only view of a run's state (rmaplab/state.h): the model's
+// objects read into plain values.
+#include "rmaplab/state.h"
+
+#include <algorithm>
+
+#include "model/machine.h"
+#include "model/rmap.h"
+
+namespace rmaplab {
+namespace {
+
+VmaView view_of(const model::mm_struct& mm, const model::vm_area_struct& v) {
+  VmaView out;
+  out.id = v.id;
+  out.start = v.vm_start;
+  out.end = v.vm_end;
+  out.prot = v.maps_prot();
+  out.pgoff = v.vm_pgoff;
+  out.shmem = v.shmem;
+  out.anon_vma = v.anon_vma ? v.anon_vma->id() : 0;
+  v.for_each_avc([&](const model::anon_vma_chain& avc) { out.chain.push_back(avc.anon_vma->id()); });
+  mm.ptes.for_each_present(v.vm_start, v.vm_end,
+                           [&](std::uint32_t, const model::folio*) { ++out.present; });
+  return out;
+}
+
+PageView view_of(const model::Machine& m, std::uint32_t page, const model::folio* f) {
+  PageView p;
+  p.page = page;
+  if (model::is_zero_page(f)) {
+    p.zero_page = true;
+    return p;
+  }
+  p.folio = f->id;
+  p.shmem = !f->is_anon();
+  p.index = f->index;
+  p.mapcount = f->mapcount;
+  p.exclusive = f->anon_exclusive;
+  if (f->is_anon() && f->mapping) {
+    p.anon_vma = f->mapping_id;
+    p.anon_vma_freed = !m.env().is_live(f->mapping, f->mapping_id);
+  }
+  return p;
+}
+
+}  // namespace
+
+std::string_view State::profile() const { return sim_.machine().env().profile().name; }
+
+int State::line() const {
+  const std::size_t n = sim_.next_op();
+  return n ? script().ops[n - 1].line : 0;
+}
+
+bool State::alive(int slot) const { return sim_.machine().process(slot) != nullptr; }
+
+std::vector<int> State::processes() const {
+  std::vector<int> out;
+  for (const auto& mm : sim_.machine().processes())
+    if (mm && mm->alive) out.push_back(mm->slot);
+  return out;
+}
+
+std::vector<VmaView> State::vmas(int slot) const {
+  std::vector<VmaView> out;
+  if (const model::mm_struct* mm = sim_.machine().process(slot))
+    mm->for_each_vma([&](const model::vm_area_struct& v) { out.push_back(view_of(*mm, v)); });
+  return out;
+}
+
+std::optional<VmaView> State::vma_at(int slot, std::uint32_t page) const {
+  const model::mm_struct* mm = sim_.machine().process(slot);
+  if (!mm) return std::nullopt;
+  const model::vm_area_struct* v = mm->vma_lookup(page);
+  if (!v) return std::nullopt;
+  return view_of(*mm, *v);
+}
+
+std::vector<PageView> State::pages(int slot, std::uint32_t start, std::uint32_t end) const {
+  std::vector<PageView> out;
+  const model::Machine& m = sim_.machine();
+  if (const model::mm_struct* mm = m.process(slot))
+    mm->ptes.for_each_present(start, end, [&](std::uint32_t page, const model::folio* f) {
+      out.push_back(view_of(m, page, f));
+    });
+  return out;
+}
+
+std::vector<AnonVmaView> State::anon_vmas() const {
+  std::vector<AnonVmaView> out;
+  for (const model::anon_vma* av : sim_.machine().env().anon_vmas())
+    out.push_back({av->id(), av->root()->id(), av->parent()->id(), av->refcount(),
+                   av->num_children(), av->num_active_vmas()});
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return out;
+}
+
+LiveCounts State::live() const {
+  const model::Env& env = sim_.machine().env();
+  return {env.live_anon_vmas(), env.live_avcs(), env.live_vmas(), env.live_folios()};
+}
+
+const char* State::access_fault(int slot, std::uint32_t page, bool write) const {
+  const model::mm_struct* mm = sim_.machine().process(slot);
+  if (!mm) return "in a process that does not exist";
+  return model::access_fault(*mm, sim_.machine(), page, write);
+}
+
+std::optional<std::vector<RmapCandidate>> State::rmap_walk(int slot, std::uint32_t page) const {
+  const model::Machine& m = sim_.machine();
+  const model::mm_struct* mm = m.process(slot);
+  if (!mm) return std::nullopt;
+  const model::folio* f = mm->ptes.get(page).page;
+  if (!f || model::is_zero_page(f) || !f->is_anon() || !f->mapping ||
+      !m.env().is_live(f->mapping, f->mapping_id))
+    return std::nullopt;
+  std::vector<RmapCandidate> out;
+  for (const model::RmapHit& hit : model::rmap_walk(*f)) {
+    RmapCandidate c;
+    const model::mm_struct& there = *hit.vma->vm_mm;
+    c.slot = there.slot;
+    c.vma_start = hit.vma->vm_start;
+    c.vma_end = hit.vma->vm_end;
+    c.page = hit.page;
+    c.maps = hit.maps;
+    c.page_table = there.ptes.tables_in(hit.page, hit.page + 1) != 0;
+    if (!hit.maps)
+      if (const model::folio* other = there.ptes.get(hit.page).page)
+        c.there = view_of(m, hit.page, other);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace rmaplab
