@@ -31,7 +31,6 @@ struct VmaView {
   std::uint32_t shmem = 0;           // the shmem object it maps; 0: private
   std::uint32_t anon_vma = 0;        // the active anon_vma's id; 0: none
   std::vector<std::uint32_t> chain;  // anon_vma ids, in the chain's order
-  std::size_t present = 0;           // pages with a present PTE
 };
 
 struct PageView {

@@ -6,10 +6,9 @@
 
 #include <fmt/format.h>
 
-#include "model/machine.h"
-#include "model/mm.h"
 #include "profile/profile.h"
 #include "rmaplab/run.h"
+#include "rmaplab/state.h"
 
 namespace rmaplab {
 
@@ -65,55 +64,53 @@ std::string compact(const std::vector<std::string>& events) {
 
 // The state after an operation, one line per object, objects named by
 // first appearance (diff.h).
-std::vector<std::string> objects_of(const model::Machine& m, const Script& script) {
-  std::unordered_map<const model::anon_vma*, std::size_t> av_names;
-  std::vector<const model::anon_vma*> avs;
-  auto av_name = [&](const model::anon_vma* av) {
+std::vector<std::string> objects_of(const State& state) {
+  const Script& script = state.script();
+  std::unordered_map<std::uint32_t, std::size_t> av_names;  // anon_vma id -> name
+  std::vector<std::uint32_t> avs;
+  auto av_name = [&](std::uint32_t av) {
     auto [it, fresh] = av_names.emplace(av, av_names.size() + 1);
     if (fresh) avs.push_back(av);
     return fmt::format("a{}", it->second);
   };
-  std::unordered_map<const model::folio*, std::size_t> folio_names;
+  std::unordered_map<std::uint32_t, std::size_t> folio_names;  // folio id -> name
   std::vector<std::string> out;
-  for (const auto& mm : m.processes()) {
-    if (!mm) continue;
-    const std::string& proc = script.procs[mm->slot];
-    mm->for_each_vma([&](const model::vm_area_struct& v) {
+  for (int slot : state.processes()) {
+    const std::string& proc = script.procs[slot];
+    for (const VmaView& v : state.vmas(slot)) {
       std::string chain;
-      v.for_each_avc([&](const model::anon_vma_chain& avc) {
-        chain += (chain.empty() ? "" : ",") + av_name(avc.anon_vma);
-      });
-      out.push_back(fmt::format("{} [{}-{}) {} pgoff={} anon_vma={} chain=[{}]", proc, v.vm_start,
-                                v.vm_end, v.maps_prot(), v.vm_pgoff,
-                                v.anon_vma ? av_name(v.anon_vma) : "-", chain));
-      mm->ptes.for_each_present(
-          v.vm_start, v.vm_end, [&](std::uint32_t page, const model::folio* f) {
-            if (model::is_zero_page(f)) {
-              out.push_back(fmt::format("{} page {}: zero page", proc, page));
-              return;
-            }
-            auto [it, fresh] = folio_names.emplace(f, folio_names.size() + 1);
-            std::string mapping = "shmem";
-            if (f->is_anon())
-              mapping = m.env().is_live(f->mapping, f->mapping_id) ? av_name(f->mapping)
-                                                                   : "a freed anon_vma";
-            out.push_back(fmt::format("{} page {}: f{} anon_vma={} index={} mapcount={}{}", proc,
-                                      page, it->second, mapping, f->index, f->mapcount,
-                                      f->anon_exclusive ? " exclusive" : ""));
-          });
-    });
+      for (std::uint32_t av : v.chain) chain += (chain.empty() ? "" : ",") + av_name(av);
+      out.push_back(fmt::format("{} [{}-{}) {} pgoff={} anon_vma={} chain=[{}]", proc, v.start,
+                                v.end, v.prot, v.pgoff, v.anon_vma ? av_name(v.anon_vma) : "-",
+                                chain));
+      for (const PageView& p : state.pages(slot, v.start, v.end)) {
+        if (p.zero_page) {
+          out.push_back(fmt::format("{} page {}: zero page", proc, p.page));
+          continue;
+        }
+        auto [it, fresh] = folio_names.emplace(p.folio, folio_names.size() + 1);
+        std::string mapping = "shmem";
+        if (!p.shmem) mapping = p.anon_vma_freed ? "a freed anon_vma" : av_name(p.anon_vma);
+        out.push_back(fmt::format("{} page {}: f{} anon_vma={} index={} mapcount={}{}", proc,
+                                  p.page, it->second, mapping, p.index, p.mapcount,
+                                  p.exclusive ? " exclusive" : ""));
+      }
+    }
   }
+  std::unordered_map<std::uint32_t, AnonVmaView> by_id;
+  for (const AnonVmaView& av : state.anon_vmas()) by_id[av.id] = av;
   for (std::size_t i = 0; i < avs.size(); ++i) {  // parents and roots may add names
-    const model::anon_vma* av = avs[i];
-    const std::string name = av_name(av);
+    const AnonVmaView& av = by_id.at(avs[i]);
+    const std::string name = av_name(av.id);
     out.push_back(
         fmt::format("{} parent={} root={} refcount={} num_children={} "
                     "num_active_vmas={}",
-                    name, av_name(av->parent()), av_name(av->root()), av->refcount(),
-                    av->num_children(), av->num_active_vmas()));
+                    name, av_name(av.parent), av_name(av.root), av.refcount, av.num_children,
+                    av.num_active_vmas));
   }
-  out.push_back(fmt::format("live: {} anon_vma, {} avc, {} vma, {} folio", m.env().live_anon_vmas(),
-                            m.env().live_avcs(), m.env().live_vmas(), m.env().live_folios()));
+  const LiveCounts live = state.live();
+  out.push_back(fmt::format("live: {} anon_vma, {} avc, {} vma, {} folio", live.anon_vmas,
+                            live.avcs, live.vmas, live.folios));
   return out;
 }
 
@@ -191,8 +188,8 @@ Result<ProfileComparison> compare_profiles(const Script& script, const model::Pr
       if (o.locks_a != o.locks_b)
         note(o, ProfileDiffKind::locks,
              fmt::format("locks ({} -> {}): {}", c.a, c.b, locks_change(o.locks_a, o.locks_b)));
-      const auto objects_a = objects_of(sa.sim.machine(), script);
-      const auto objects_b = objects_of(sb.sim.machine(), script);
+      const auto objects_a = objects_of(State(sa.sim));
+      const auto objects_b = objects_of(State(sb.sim));
       if (objects_a != objects_b) {
         std::size_t i = 0;
         while (i < objects_a.size() && i < objects_b.size() && objects_a[i] == objects_b[i]) ++i;

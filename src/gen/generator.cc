@@ -8,9 +8,10 @@
 
 #include <fmt/format.h>
 
-#include "model/env.h"
-#include "model/machine.h"
+#include "profile/profile.h"
+#include "rmaplab/run.h"
 #include "rmaplab/script.h"
+#include "rmaplab/state.h"
 
 namespace rmaplab {
 namespace {
@@ -45,7 +46,7 @@ struct Proc {
 class Generator {
  public:
   explicit Generator(const GenOptions& o)
-      : o_(o), rng_(o.seed), env_({false, 0, o.profile}), machine_(env_) {
+      : o_(o), rng_(o.seed), sim_(script_, options(o)), state_(sim_) {
     script_.file = "<gen>";
   }
 
@@ -65,12 +66,20 @@ class Generator {
   }
 
  private:
-  model::mm_struct& mm(int slot) { return *machine_.process(slot); }
+  static RunOptions options(const GenOptions& o) {
+    RunOptions ro;
+    ro.layouts = Layouts::none;
+    ro.record_events = false;
+    ro.profile = o.profile;
+    return ro;
+  }
 
+  // The operation joins the script and the model applies it (every access
+  // it makes was chosen to be allowed, so there is no script error).
   void emit(Op op) {
     op.line = static_cast<int>(script_.ops.size()) + 2;  // after the header line
-    machine_.apply(op);
     script_.ops.push_back(op);
+    (void)sim_.step();
   }
 
   int new_name(const char* prefix) {
@@ -88,16 +97,14 @@ class Generator {
 
   // A range that overlaps what `slot` has mapped (most of the time), or any.
   std::pair<std::uint32_t, std::uint32_t> some_range(int slot) {
-    const model::mm_struct& m = mm(slot);
+    const std::vector<VmaView> vmas = state_.vmas(slot);
     std::uint32_t a, n;
-    if (!m.vmas.empty() && rng_.chance(80)) {
-      auto it = m.vmas.begin();
-      std::advance(it, rng_.below(static_cast<std::uint32_t>(m.vmas.size())));
-      const model::vm_area_struct& v = *it->second;
+    if (!vmas.empty() && rng_.chance(80)) {
+      const VmaView& v = vmas[rng_.below(static_cast<std::uint32_t>(vmas.size()))];
       // Inside, over an edge, or over the whole VMA.
-      const std::uint32_t lo = v.vm_start > 2 ? v.vm_start - rng_.below(3) : v.vm_start;
-      a = lo + rng_.below(v.vm_end - lo);
-      n = 1 + rng_.below(std::max<std::uint32_t>(1, v.vm_end - a + 2));
+      const std::uint32_t lo = v.start > 2 ? v.start - rng_.below(3) : v.start;
+      a = lo + rng_.below(v.end - lo);
+      n = 1 + rng_.below(std::max<std::uint32_t>(1, v.end - a + 2));
     } else {
       a = rng_.below(static_cast<std::uint32_t>(o_.pages));
       n = 1 + rng_.below(8);
@@ -115,17 +122,17 @@ class Generator {
   bool some_accessible(int slot, bool write, std::uint32_t* a, std::uint32_t* n) {
     // Runs of pages the process may touch, each inside one VMA.
     std::vector<std::pair<std::uint32_t, std::uint32_t>> ok;
-    mm(slot).for_each_vma([&](const model::vm_area_struct& v) {
+    for (const VmaView& v : state_.vmas(slot)) {
       std::uint32_t run = 0;
-      for (std::uint32_t p = v.vm_start; p <= v.vm_end; ++p) {
-        if (p < v.vm_end && !model::access_fault(mm(slot), machine_, p, write)) {
+      for (std::uint32_t p = v.start; p <= v.end; ++p) {
+        if (p < v.end && !state_.access_fault(slot, p, write)) {
           if (!run) run = p + 1;  // remember start + 1
           continue;
         }
         if (run) ok.push_back({run - 1, p});
         run = 0;
       }
-    });
+    }
     if (ok.empty()) return false;
     const auto [lo, hi] = rng_.pick(ok);
     *a = lo + rng_.below(hi - lo);
@@ -224,9 +231,9 @@ class Generator {
 
   GenOptions o_;
   Rng rng_;
-  model::Env env_;
-  model::Machine machine_;
-  Script script_;
+  Script script_;  // before the driver, which reads it
+  Simulation sim_;
+  State state_;
   std::vector<Proc> alive_;
 };
 

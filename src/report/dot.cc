@@ -68,7 +68,8 @@ std::string state_dot(const State& state) {
     for (const VmaView& v : vmas) {
       std::string label = fmt::format("[{},{}) {}\\npgoff {:#x}", v.start, v.end, v.prot, v.pgoff);
       if (v.shmem) label += fmt::format("\\nshmem #{}", v.shmem);
-      if (v.present) label += fmt::format("\\n{} present", v.present);
+      if (const std::size_t n = state.pages(slot, v.start, v.end).size())
+        label += fmt::format("\\n{} present", n);
       out += fmt::format("    vma{} [shape=box, label=\"{}\"];\n", v.id, label);
       int position = 0;
       for (std::uint32_t av : v.chain) {

@@ -10,7 +10,7 @@
 namespace rmaplab {
 namespace {
 
-VmaView view_of(const model::mm_struct& mm, const model::vm_area_struct& v) {
+VmaView view_of(const model::vm_area_struct& v) {
   VmaView out;
   out.id = v.id;
   out.start = v.vm_start;
@@ -20,8 +20,6 @@ VmaView view_of(const model::mm_struct& mm, const model::vm_area_struct& v) {
   out.shmem = v.shmem;
   out.anon_vma = v.anon_vma ? v.anon_vma->id() : 0;
   v.for_each_avc([&](const model::anon_vma_chain& avc) { out.chain.push_back(avc.anon_vma->id()); });
-  mm.ptes.for_each_present(v.vm_start, v.vm_end,
-                           [&](std::uint32_t, const model::folio*) { ++out.present; });
   return out;
 }
 
@@ -65,7 +63,7 @@ std::vector<int> State::processes() const {
 std::vector<VmaView> State::vmas(int slot) const {
   std::vector<VmaView> out;
   if (const model::mm_struct* mm = sim_.machine().process(slot))
-    mm->for_each_vma([&](const model::vm_area_struct& v) { out.push_back(view_of(*mm, v)); });
+    mm->for_each_vma([&](const model::vm_area_struct& v) { out.push_back(view_of(v)); });
   return out;
 }
 
@@ -74,7 +72,7 @@ std::optional<VmaView> State::vma_at(int slot, std::uint32_t page) const {
   if (!mm) return std::nullopt;
   const model::vm_area_struct* v = mm->vma_lookup(page);
   if (!v) return std::nullopt;
-  return view_of(*mm, *v);
+  return view_of(*v);
 }
 
 std::vector<PageView> State::pages(int slot, std::uint32_t start, std::uint32_t end) const {
