@@ -8,7 +8,7 @@
 
 #include "model/machine.h"
 #include "model/mm.h"
-#include "profile/profile.h"
+#include "rmaplab/profile.h"
 #include "rmaplab/run.h"
 
 namespace rmaplab {

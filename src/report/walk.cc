@@ -92,7 +92,7 @@ Result<Walk> walk_page(const Simulation& sim, std::string_view process, std::uin
   w.anon_vma = f->mapping->id();
   w.mapcount = f->mapcount;
   w.exclusive = f->anon_exclusive;
-  for (const model::RmapHit& hit : model::rmap_walk(*f)) {
+  for (const model::RmapHit& hit : model::rmap_walk_anon(*f)) {
     WalkCandidate c;
     c.process = script.procs[hit.vma->vm_mm->slot];
     c.vma_start = hit.vma->vm_start;
