@@ -127,7 +127,7 @@ struct Walk {
 };
 
 // The folio `process` maps at `page` in the current state of `sim`, and the
-// rmap walk from it (model::rmap_walk). Errors (one sentence each): no such
+// rmap walk from it (model::rmap_walk_anon). Errors (one sentence each): no such
 // process, not alive at this point, page outside the arena, nothing mapped
 // there, the zero page, a shared memory (shmem) page.
 Result<Walk> walk_page(const Simulation& sim, std::string_view process, std::uint32_t page);
