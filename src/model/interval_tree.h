@@ -31,7 +31,9 @@
 //
 // Contract. An element's start/last must not change while it is linked (the
 // caller erases, changes, re-inserts). An element is in at most one tree per
-// embedded interval_node, and must outlive its membership.
+// embedded interval_node, and must outlive its membership. Inserting a node
+// that is linked, or erasing one that is not in this tree, breaks a rule
+// (RuleBroken, rule.h) in every build.
 #pragma once
 
 #include <cstddef>

@@ -11,7 +11,8 @@
 // message happens only on the cold, out-of-line failure path.
 //
 //   MODEL_RULE(av->num_active_vmas_ > 0, "num_active_vmas underflow",
-//              "anon_vma #{} loses a VMA it does not count", av->id_);
+//              "VMA #{} detaches from anon_vma #{}, whose num_active_vmas is already 0.",
+//              vma->id, av->id_);
 //
 // `rule` names what is guarded, the kernel's VM_WARN_ON/VM_BUG_ON where the
 // model guards one; the message (fmt syntax) is one sentence naming the
@@ -34,8 +35,8 @@ class RuleBroken : public std::exception {
   // "rule: message".
   const char* what() const noexcept override { return what_.c_str(); }
 
-  std::string rule;     // "num_active_vmas underflow"
-  std::string message;  // "anon_vma #3 loses a VMA it does not count."
+  const std::string rule;     // "num_active_vmas underflow"
+  const std::string message;  // "VMA #5 detaches from anon_vma #3, whose num_active_vmas is ..."
 
  private:
   std::string what_;

@@ -64,7 +64,9 @@ TEST(Rules, HoldInTheReleaseBuildWhereAssertsAreCompiledOut) {
 #endif
   RecordProperty("NDEBUG", ndebug ? "defined" : "not defined");
   const std::string_view build = RMAPLAB_BUILD_TYPE;
-  if (build == "RelWithDebInfo" || build == "Release") EXPECT_TRUE(ndebug) << build;
+  if (build == "RelWithDebInfo" || build == "Release") {
+    EXPECT_TRUE(ndebug) << build;
+  }
 
   // And a rule fires all the same.
   Env env;
