@@ -92,7 +92,8 @@ void vma_detach_anon_vma(vm_area_struct* vma) {
 
 void anon_vma_tree_emptied(anon_vma* av) {
   MODEL_RULE(av->rb_root.empty(), "anon_vma tree emptied while it has AVCs",
-             "anon_vma #{} is uncounted as emptied while AVCs are still in its tree.", av->id_);
+             "anon_vma #{} is counted as emptied while AVCs are still linked in its tree.",
+             av->id_);
   MODEL_RULE(av->parent_->num_children_ > 0, "num_children underflow",
              "anon_vma #{}'s tree emptied but its parent #{} has num_children 0.", av->id_,
              av->parent_->id_);

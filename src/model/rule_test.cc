@@ -112,7 +112,7 @@ TEST(Rules, OnlyAnEmptyTreeIsEmptied) {
   vm_area_struct* vma = bare_vma(env);
   anon_vma_chain_link(vma, env.alloc_avc(CallSite::anon_vma_prepare), a1);
   EXPECT_EQ(broken("anon_vma tree emptied while it has AVCs", [&] { anon_vma_tree_emptied(a1); }),
-            "anon_vma #1 is uncounted as emptied while AVCs are still in its tree.");
+            "anon_vma #1 is counted as emptied while AVCs are still linked in its tree.");
 }
 
 TEST(Rules, OnlyAFreshAnonVmaJoinsAFamily) {
