@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include "command.h"
-#include "profile/profile.h"
+#include "rmaplab/profile.h"
 
 namespace rmaplab::cli {
 

@@ -21,7 +21,7 @@
 #include <fmt/format.h>
 
 #include "command.h"
-#include "profile/profile.h"
+#include "rmaplab/profile.h"
 #include "rmaplab/fuzz.h"
 #include "rmaplab/kernel.h"
 

@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 
 #include "command.h"
-#include "profile/profile.h"
+#include "rmaplab/profile.h"
 #include "rmaplab/gen.h"
 
 namespace rmaplab::cli {

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
-#include "profile/profile.h"
+#include "rmaplab/profile.h"
 
 namespace rmaplab::cli {
 

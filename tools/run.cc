@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "command.h"
-#include "profile/profile.h"
+#include "rmaplab/profile.h"
 #include "rmaplab/fuzz.h"
 
 namespace rmaplab::cli {

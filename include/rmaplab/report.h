@@ -79,7 +79,9 @@ std::string run_table(const RunReport& report, const TableOptions& options);
 // Only the rows (no summary): for a run cut short by a violation.
 std::string run_rows(const RunReport& report);
 
-// "FILE:LINE: invariant I6 num_active_vmas broken after 'P fork C': MESSAGE"
+// "FILE:LINE: invariant I6 num_active_vmas broken after 'P fork C': MESSAGE",
+// or for a guard, "FILE:LINE: rule 'num_active_vmas underflow' broken during
+// 'P exit': MESSAGE".
 std::string violation_sentence(std::string_view file, const Violation& v);
 
 // --- JSON (json.cc) ---
@@ -137,7 +139,7 @@ struct Walk {
 };
 
 // The folio `process` maps at `page` in the current state of `sim`, and the
-// rmap walk from it (model::rmap_walk). Errors (one sentence each): no such
+// rmap walk from it (model::rmap_walk_anon). Errors (one sentence each): no such
 // process, not alive at this point, page outside the arena, nothing mapped
 // there, the zero page, a shared memory (shmem) page.
 Result<Walk> walk_page(const State& state, std::string_view process, std::uint32_t page);

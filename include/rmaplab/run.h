@@ -103,6 +103,7 @@ struct Violation {
   std::string message;  // one sentence naming the objects
   int line = 0;         // the operation after (or during) which it was found
   std::string op;       // that operation's text
+  bool during = false;  // a model function's guard (src/model/rule.h) stopped the operation
 };
 
 // Which VMAs an OpRecord lists.

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "profile/profile.h"
+#include "rmaplab/profile.h"
 #include "rmaplab/run.h"
 #include "rmaplab/state.h"
 

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "profile/profile.h"
+#include "rmaplab/profile.h"
 #include "rmaplab/diff.h"
 
 namespace rmaplab {

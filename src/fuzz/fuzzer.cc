@@ -9,7 +9,7 @@
 #include "fuzz/loop.h"
 #include "model/env.h"
 #include "model/machine.h"
-#include "profile/profile.h"
+#include "rmaplab/profile.h"
 #include "rmaplab/diff.h"
 #include "rmaplab/kernel.h"
 #include "rmaplab/run.h"

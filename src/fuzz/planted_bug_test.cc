@@ -17,20 +17,17 @@
 // Each is found from generated scripts and shrunk.
 #include <gtest/gtest.h>
 
-#include "model/anon_vma.h"
-#include "profile/profile.h"
 #include "rmaplab/fuzz.h"
 #include "rmaplab/kernel.h"
+#include "rmaplab/profile.h"
 
 namespace rmaplab {
 namespace {
 
-bool reuse_ignoring_active_vmas(const model::anon_vma& av, const model::anon_vma*) {
-  return av.num_children() < 2;
-}
+bool reuse_ignoring_active_vmas(model::ReuseCandidate av) { return av.num_children < 2; }
 
-bool reuse_by_degree(const model::anon_vma& av, const model::anon_vma* parent_active) {
-  return &av != parent_active && av.num_children() + av.num_active_vmas() < 2;
+bool reuse_by_degree(model::ReuseCandidate av) {
+  return !av.is_pvma_anon_vma && av.num_children + av.num_active_vmas < 2;
 }
 
 const model::Profile& ignores_active() {

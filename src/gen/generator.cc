@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "profile/profile.h"
+#include "rmaplab/profile.h"
 #include "rmaplab/run.h"
 #include "rmaplab/script.h"
 #include "rmaplab/state.h"

@@ -4,9 +4,8 @@
 // and unlink_anon_vmas, and put_anon_vma/__put_anon_vma.
 #include "model/anon_vma.h"
 
-#include <cassert>
-
 #include "model/env.h"
+#include "model/rule.h"
 #include "model/vma.h"
 
 namespace rmaplab::model {
@@ -37,8 +36,12 @@ anon_vma* anon_vma_create_root(Env& env, CallSite site) {
 }
 
 void anon_vma_make_child(Env& env, anon_vma* av, anon_vma* parent) {
-  assert(av->is_root() && av->refcount_ == 1 && av->num_children_ == 0 &&
-         av->num_active_vmas_ == 0 && av->rb_root.empty() && "adopting a used anon_vma");
+  MODEL_RULE(av->is_root() && av->refcount_ == 1 && av->num_children_ == 0 &&
+                 av->num_active_vmas_ == 0 && av->rb_root.empty(),
+             "anon_vma adopted while in use",
+             "anon_vma #{} joins anon_vma #{}'s family but is already in use (refcount {}, "
+             "num_children {}, num_active_vmas {}).",
+             av->id_, parent->id_, av->refcount_, av->num_children_, av->num_active_vmas_);
   av->parent_ = parent;
   av->root_ = parent->root_;
   // The root's rwsem guards the whole family, so it must outlive this child.
@@ -53,33 +56,65 @@ anon_vma* anon_vma_create_child(Env& env, CallSite site, anon_vma* parent) {
   return av;
 }
 
+void anon_vma_uncount_child(anon_vma* av) {
+  MODEL_RULE(
+      !av->is_root() && av->rb_root.empty() && av->num_active_vmas_ == 0 && av->num_children_ == 0,
+      "anon_vma uncounted while in use", "anon_vma #{} is uncounted from its parent but {}.",
+      av->id_,
+      av->is_root() ? std::string("is a root")
+                    : fmt::format("is in use (num_children {}, num_active_vmas {}, {})",
+                                  av->num_children_, av->num_active_vmas_,
+                                  av->rb_root.empty() ? "no AVCs" : "AVCs in its tree"));
+  MODEL_RULE(av->parent_->num_children_ > 0, "num_children underflow",
+             "anon_vma #{}'s parent #{} does not count it (num_children 0).", av->id_,
+             av->parent_->id_);
+  --av->parent_->num_children_;
+}
+
 void vma_attach_anon_vma(vm_area_struct* vma, anon_vma* av) {
-  assert(!vma->anon_vma && "attach: the VMA already has an active anon_vma");
+  MODEL_RULE(!vma->anon_vma, "VMA attached to a second anon_vma",
+             "VMA #{} is attached to anon_vma #{} while anon_vma #{} is already its active one.",
+             vma->id, av->id_, vma->anon_vma->id_);
   vma->anon_vma = av;
   ++av->num_active_vmas_;
 }
 
 void vma_detach_anon_vma(vm_area_struct* vma) {
   anon_vma* av = vma->anon_vma;
-  assert(av && av->num_active_vmas_ > 0 && "detach: num_active_vmas would underflow");
+  MODEL_RULE(av, "num_active_vmas underflow", "VMA #{} is detached but has no active anon_vma.",
+             vma->id);
+  MODEL_RULE(av->num_active_vmas_ > 0, "num_active_vmas underflow",
+             "VMA #{} detaches from anon_vma #{}, whose num_active_vmas is already 0.", vma->id,
+             av->id_);
   --av->num_active_vmas_;
   vma->anon_vma = nullptr;
 }
 
 void anon_vma_tree_emptied(anon_vma* av) {
-  assert(av->rb_root.empty());
-  assert(av->parent_->num_children_ > 0 && "num_children would underflow");
+  MODEL_RULE(av->rb_root.empty(), "anon_vma tree emptied while it has AVCs",
+             "anon_vma #{} is counted as emptied while AVCs are still linked in its tree.",
+             av->id_);
+  MODEL_RULE(av->parent_->num_children_ > 0, "num_children underflow",
+             "anon_vma #{}'s tree emptied but its parent #{} has num_children 0.", av->id_,
+             av->parent_->id_);
   --av->parent_->num_children_;
 }
 
 void put_anon_vma(Env& env, anon_vma* av) {
-  assert(av->refcount_ > 0);
-  if (--av->refcount_ > 0) return;
-  // __put_anon_vma: free, then return the child's pin on the root.
-  assert(av->num_children_ == 0 && av->num_active_vmas_ == 0 &&
-         "I9: an anon_vma is freed only once its family below it is gone");
+  MODEL_RULE(av->refcount_ > 0, "anon_vma refcount underflow",
+             "anon_vma #{} is put with refcount {}.", av->id_, av->refcount_);
+  if (--av->refcount_ == 0) __put_anon_vma(env, av);
+}
+
+void __put_anon_vma(Env& env, anon_vma* av) {
+  // Every path to the free meets here; a family member below this one or a
+  // VMA still using it would be left pointing at freed memory (I9).
+  MODEL_RULE(av->num_children_ == 0 && av->num_active_vmas_ == 0, "anon_vma freed while in use",
+             "anon_vma #{} is freed with num_children {} and num_active_vmas {}.", av->id_,
+             av->num_children_, av->num_active_vmas_);
   anon_vma* root = av->root_;
   env.free_anon_vma(av, CallSite::put_anon_vma);
+  // A freed child returns its pin on the family root.
   if (root != av && --root->refcount_ == 0) env.free_anon_vma(root, CallSite::put_anon_vma);
 }
 

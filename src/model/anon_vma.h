@@ -11,14 +11,19 @@
 //   vma_attach_anon_vma(v, av)                                       av +1
 //   vma_detach_anon_vma(v)                                           av -1
 //   anon_vma_tree_emptied(av)                     parent -1
-//   put_anon_vma(av)              -1 (free at 0; freeing a non-root puts its root)
+//   anon_vma_uncount_child(av)                    parent -1
+//   put_anon_vma(av)              -1 (at 0, __put_anon_vma frees it; a freed
+//                                  non-root drops its pin on the root)
 //
 // (Env::alloc_anon_vma hands out a bare object, refcount 1 and no counts, its
 // own root: anon_vma_create_* start from it, and a profile whose fork
 // allocates before it knows the parent adopts it with anon_vma_make_child.)
 // Nothing else writes a counter. Every function that links or unlinks an AVC
 // or a VMA goes through these, so a reader can check the accounting here,
-// in one screen, instead of across rmap.c.
+// in one screen, instead of across rmap.c. Each checks the rule that keeps
+// its counter meaningful (no underflow, no second active anon_vma, no free
+// of an anon_vma still in use) in every build: a broken one throws
+// RuleBroken (rule.h).
 //
 // Left out on purpose: the rwsem (the model is single-threaded; lock
 // acquisitions are counted by the environment instead), SLAB_TYPESAFE_BY_RCU
@@ -95,7 +100,9 @@ struct anon_vma {
   friend void vma_attach_anon_vma(vm_area_struct* vma, anon_vma* av);
   friend void vma_detach_anon_vma(vm_area_struct* vma);
   friend void anon_vma_tree_emptied(anon_vma* av);
+  friend void anon_vma_uncount_child(anon_vma* av);
   friend void put_anon_vma(Env& env, anon_vma* av);
+  friend void __put_anon_vma(Env& env, anon_vma* av);
   friend struct anon_vma_test_access;  // the checker's negative tests
 };
 
@@ -124,9 +131,19 @@ void vma_detach_anon_vma(vm_area_struct* vma);
 // child of its parent (for a root: drops the self link).
 void anon_vma_tree_emptied(anon_vma* av);
 
-// Drops one reference. At zero the object is freed from __put_anon_vma; a
-// freed non-root then drops its reference on the root, which may free it too.
+// anon_vma_fork's unwind (out_error_free_anon_vma) of a child it created but
+// could not link: the kernel counts a child in its parent only once linked,
+// the model when it creates it, so the unwind takes that count back before
+// put_anon_vma frees the child. av must never have been linked or used.
+void anon_vma_uncount_child(anon_vma* av);
+
+// Drops one reference; at zero, __put_anon_vma.
 void put_anon_vma(Env& env, anon_vma* av);
+
+// Frees av (its refcount is 0; nothing below it in the family and no VMA may
+// still use it); a freed non-root then drops its pin on the root, which may
+// free the root too.
+void __put_anon_vma(Env& env, anon_vma* av);
 
 // AVC list plumbing on a VMA's same_vma list and an anon_vma's tree. These
 // change no counter.

@@ -3,8 +3,9 @@
 #include "model/env.h"
 
 #include <algorithm>
-#include <cassert>
 #include <new>
+
+#include "model/rule.h"
 
 namespace rmaplab::model {
 
@@ -71,8 +72,10 @@ anon_vma* Env::alloc_anon_vma(CallSite site) {
 }
 
 void Env::free_anon_vma(anon_vma* av, CallSite site) {
-  assert(av->refcount_ == 0 && "freeing a pinned anon_vma");
-  assert(av->rb_root.empty() && "freeing an anon_vma with linked AVCs");
+  MODEL_RULE(av->refcount_ == 0, "anon_vma freed while pinned (anon_vma_free VM_BUG_ON)",
+             "anon_vma #{} is freed with refcount {}.", av->id_, av->refcount_);
+  MODEL_RULE(av->rb_root.empty(), "anon_vma freed with AVCs in its tree",
+             "anon_vma #{} is freed while AVCs are still linked in its interval tree.", av->id_);
   // anon_vma_free: if someone holds the family's rwsem (an optimistic
   // folio_lock_anon_vma_read), wait for them by taking it once.
   if (rwsem_is_locked(av->root_)) count_lock(Lock::anon_vma_root_write);
@@ -101,12 +104,15 @@ anon_vma_chain* Env::alloc_avc(CallSite site) {
 }
 
 void Env::free_avc(anon_vma_chain* avc, CallSite site) {
-  assert(avc->same_vma.empty() && "freeing an AVC still on a same_vma list");
+  MODEL_RULE(avc->same_vma.empty(), "AVC freed while on a same_vma list",
+             "The AVC linking VMA #{} to anon_vma #{} is freed while still on the VMA's list.",
+             avc->vma ? avc->vma->id : 0, avc->anon_vma ? avc->anon_vma->id_ : 0);
   --live_avcs_;
   ++site_counts_[static_cast<int>(site)].avc_free;
   if (options_.record_events) {
     auto it = avc_ids_.find(avc);
-    assert(it != avc_ids_.end());
+    MODEL_RULE(it != avc_ids_.end(), "AVC freed twice",
+               "An AVC that is not live (freed already, or never allocated) is freed.");
     events_.push_back({EventType::free, ObjectKind::anon_vma_chain, site, it->second});
     avc_ids_.erase(it);
   }
@@ -122,8 +128,10 @@ vm_area_struct* Env::alloc_vma() {
 }
 
 void Env::free_vma(vm_area_struct* vma) {
-  assert(!vma->anon_vma && vma->anon_vma_chain.empty() &&
-         "freeing a VMA still linked to anon_vmas");
+  MODEL_RULE(!vma->anon_vma && vma->anon_vma_chain.empty(), "VMA freed while linked to anon_vmas",
+             "VMA #{} is freed while still linked (active anon_vma {}, chain length {}).", vma->id,
+             vma->anon_vma ? fmt::format("#{}", vma->anon_vma->id_) : std::string("none"),
+             vma->anon_vma_chain.size());
   --live_vmas_;
   vma->~vm_area_struct();
   vma_pool_.put(vma);
@@ -195,8 +203,15 @@ std::string_view to_string(Lock lock) {
 void Env::lock(Lock lock, const anon_vma* root) {
   count_lock(lock);
   if (lock == Lock::anon_vma_root_write || lock == Lock::anon_vma_root_read) {
-    assert(root && root->is_root());
-    assert(!rwsem_is_locked(root) && "the root rwsem is already held: the kernel would deadlock");
+    // Only the family root's rwsem is ever taken (anon_vma_lock_write
+    // takes anon_vma->root->rwsem).
+    MODEL_RULE(root && root->is_root(), "rwsem taken on a non-root anon_vma",
+               "{} is taken as a family root's rwsem.",
+               root ? fmt::format("anon_vma #{} (root #{})", root->id_, root->root_->id_)
+                    : std::string("no anon_vma"));
+    // A second down_write of a held rwsem would deadlock the kernel.
+    MODEL_RULE(!rwsem_is_locked(root), "root rwsem taken twice",
+               "anon_vma #{}'s rwsem is taken while already held.", root->id_);
     held_roots_.push_back(root);
   }
 }
@@ -204,7 +219,9 @@ void Env::lock(Lock lock, const anon_vma* root) {
 void Env::unlock(Lock lock, const anon_vma* root) {
   if (lock != Lock::anon_vma_root_write && lock != Lock::anon_vma_root_read) return;
   auto it = std::find(held_roots_.begin(), held_roots_.end(), root);
-  assert(it != held_roots_.end() && "unlocking a root rwsem that is not held");
+  MODEL_RULE(it != held_roots_.end(), "root rwsem released while not held",
+             "{}'s rwsem is released but is not held.",
+             root ? fmt::format("anon_vma #{}", root->id_) : std::string("no anon_vma"));
   held_roots_.erase(it);
 }
 

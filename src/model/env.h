@@ -25,7 +25,7 @@
 #include "model/event.h"
 #include "model/folio.h"
 #include "model/vma.h"
-#include "profile/profile.h"
+#include "rmaplab/profile.h"
 
 namespace rmaplab::model {
 
@@ -110,7 +110,7 @@ class Env {
   struct Options {
     bool record_events = true;         // keep the Event log (ids included)
     std::uint64_t fail_alloc = 0;      // 1-based anon_vma/AVC allocation to fail; 0: none
-    const Profile* profile = nullptr;  // the rules; null: linux-6.18
+    const Profile* profile = nullptr;  // the rules; null: linux_6_18() (kDefaultProfile)
   };
 
   explicit Env(Options options);
@@ -139,11 +139,14 @@ class Env {
   // --- locks ---
   // Takes `lock`: one acquisition. For the anon_vma root rwsem, `root` is
   // the family root; it counts as held until unlock(root), which is what
-  // anon_vma_free's rwsem_is_locked() asks. Taking a held rwsem again is a
-  // model bug (the kernel would deadlock).
+  // anon_vma_free's rwsem_is_locked() asks. Rules (RuleBroken, rule.h):
+  // only a family root's rwsem is taken, a held one is not taken again (the
+  // kernel would deadlock), and only a held one is released.
   void lock(Lock lock, const anon_vma* root = nullptr);
   void unlock(Lock lock, const anon_vma* root = nullptr);
   bool rwsem_is_locked(const anon_vma* root) const;
+  // Root rwsems held now, read or write: 0 between operations.
+  std::size_t rwsems_held() const { return held_roots_.size(); }
   // `n` acquisitions of a lock the model need not track as held (PTE locks).
   void count_lock(Lock lock, std::uint64_t n = 1) { locks_[static_cast<int>(lock)] += n; }
   const LockCounts& lock_counts() const { return locks_; }

@@ -31,15 +31,18 @@
 //
 // Contract. An element's start/last must not change while it is linked (the
 // caller erases, changes, re-inserts). An element is in at most one tree per
-// embedded interval_node, and must outlive its membership.
+// embedded interval_node, and must outlive its membership. Inserting a node
+// that is linked, or erasing one that is not in this tree, breaks a rule
+// (RuleBroken, rule.h) in every build.
 #pragma once
 
-#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <type_traits>
 #include <utility>
+
+#include "model/rule.h"
 
 namespace rmaplab::model {
 
@@ -121,8 +124,11 @@ class interval_tree {
 
   // Links x after every element whose start is <= start(x).
   void insert(T& x) {
-    assert(!contains(x) && "element is already in this tree");
     rb_node* n = &(x.*Member).rb;
+    // O(1), and stronger than !contains(x): x is in no tree at all.
+    MODEL_RULE(!n->parent_color && !n->left && !n->right && n != root_,
+               "interval tree node inserted twice",
+               "The interval tree's {} is inserted while already linked in a tree.", describe(n));
     const std::uint64_t s = Traits::start(x);
     const std::uint64_t l = Traits::last(x);
     rb_node* parent = nullptr;
@@ -149,8 +155,10 @@ class interval_tree {
 
   // Unlinks x, which must be in this tree, and leaves its links zeroed.
   void erase(T& x) {
-    assert(contains(x) && "element is not in this tree");
     rb_node* z = &(x.*Member).rb;
+    // O(log n), as the erase is.
+    MODEL_RULE(contains(x), "interval tree node erased from a tree it is not in",
+               "The interval tree's {} is erased but is not in this tree.", describe(z));
     if (z == leftmost_) leftmost_ = detail::rb_next(z);
 
     rb_node* child;      // what moves into the removed black's place (may be null)

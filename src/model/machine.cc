@@ -2,9 +2,9 @@
 // operation at a time.
 #include "model/machine.h"
 
-#include <cassert>
 #include <cerrno>
 
+#include "model/rule.h"
 #include "model/syscalls.h"
 
 namespace rmaplab::model {
@@ -25,7 +25,8 @@ mm_struct* Machine::process(int slot) const {
 
 mm_struct* Machine::spawn(int slot) {
   if (static_cast<std::size_t>(slot) >= procs_.size()) procs_.resize(slot + 1);
-  assert(!procs_[slot] && "a process slot is used once");
+  MODEL_RULE(!procs_[slot], "process slot reused", "Process slot {} is spawned a second time.",
+             slot);
   procs_[slot] = std::make_unique<mm_struct>();
   procs_[slot]->slot = slot;
   return procs_[slot].get();
@@ -48,7 +49,8 @@ void Machine::shmem_get(std::uint32_t id) { ++shmem_.at(id).refs; }
 
 void Machine::shmem_put(std::uint32_t id) {
   auto it = shmem_.find(id);
-  assert(it != shmem_.end() && it->second.refs > 0);
+  MODEL_RULE(it != shmem_.end() && it->second.refs > 0, "shmem reference underflow",
+             "Shared memory object {} loses a mapping it does not count.", id);
   if (--it->second.refs > 0) return;
   shmem_.erase(it);
   // The last mapping went: the object and its page cache go with it.
@@ -75,7 +77,8 @@ folio* Machine::shmem_find(std::uint32_t id, std::uint64_t pgoff) const {
 
 void Machine::put_folio(folio* f) {
   if (is_zero_page(f)) return;
-  assert(f->mapcount > 0);
+  MODEL_RULE(f->mapcount > 0, "folio mapcount underflow",
+             "Folio #{} loses a mapping while its mapcount is 0.", f->id);
   --f->mapcount;
   // Shared memory pages stay in their object's page cache.
   if (f->mapcount == 0 && f->is_anon()) env_.free_folio(f);

@@ -1,5 +1,6 @@
 // madvise (6.18 mm/madvise.c madvise_walk_vmas, madvise_vma_behavior,
-// madvise_update_vma) for the advices the language has.
+// madvise_update_vma, madvise_dontneed_single_vma) for the advices the
+// language has.
 #include <algorithm>
 #include <cerrno>
 
@@ -43,6 +44,13 @@ int madvise_update_vma(Machine& m, vm_area_struct* vma, vm_area_struct** pprev, 
   return 0;
 }
 
+// MADV_DONTNEED on the part [start, end) of one VMA: zap its pages; the
+// VMA and its anon_vma stay.
+void madvise_dontneed_single_vma(Machine& m, mm_struct& mm, std::uint32_t start,
+                                 std::uint32_t end) {
+  zap_page_range(m, mm, start, end);
+}
+
 }  // namespace
 
 int do_madvise(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t pages, Advice advice) {
@@ -69,7 +77,7 @@ int do_madvise(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t pag
     }
     const std::uint32_t tmp = std::min(vma->vm_end, end);
     if (advice == Advice::dontneed) {
-      zap_page_range(m, mm, start, tmp);  // the VMA and its anon_vma stay
+      madvise_dontneed_single_vma(m, mm, start, tmp);
       prev = vma;
     } else if (int err = madvise_update_vma(m, vma, &prev, start, tmp, advice)) {
       return err;

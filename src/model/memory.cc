@@ -6,10 +6,10 @@
 // CPU (field guide §4.1): reuse iff the faulting PTE is the folio's only
 // reference, which in the model is mapcount == 1.
 #include <algorithm>
-#include <cassert>
 #include <cerrno>
 
 #include "model/rmap.h"
+#include "model/rule.h"
 #include "model/syscalls.h"
 
 namespace rmaplab::model {
@@ -77,11 +77,35 @@ void shmem_fault_around(Machine& m, mm_struct& mm, vm_area_struct* vma, std::uin
   }
 }
 
+// wp_can_reuse_anon_folio: the faulting PTE holds the folio's only
+// reference (small folio, no swap cache, no KSM; the model's references are
+// its mappings), so the writer may have it instead of a copy.
+bool wp_can_reuse_anon_folio(const folio& f) { return f.mapcount == 1; }
+
+// do_wp_page on a write-protected private PTE: copy the zero page or a
+// shared folio (wp_page_copy), or reuse the folio nobody else maps, which
+// then belongs to the writer's anon_vma (folio_move_anon_rmap, wp_page_reuse).
+int do_wp_page(Machine& m, mm_struct& mm, vm_area_struct* vma, std::uint32_t page, folio* f) {
+  if (is_zero_page(f)) return map_new_anon_folio(m, mm, vma, page);  // wp_page_copy
+  if (wp_can_reuse_anon_folio(*f)) {
+    folio_move_anon_rmap(f, vma);
+    f->anon_exclusive = true;
+    m.env().cover(Path::cow_reuse);
+    return 0;
+  }
+  m.env().cover(Path::cow_copy);
+  return map_new_anon_folio(m, mm, vma, page);  // wp_page_copy
+}
+
 }  // namespace
 
 int handle_read_fault(Machine& m, mm_struct& mm, std::uint32_t page) {
   vm_area_struct* vma = mm.vma_lookup(page);
-  assert(vma && (vma->vm_flags & VM_READ));
+  // Machine::apply turns an access the VMA does not allow into a fault
+  // result before it gets here.
+  MODEL_RULE(vma && (vma->vm_flags & VM_READ), "fault without VMA permission",
+             "A read fault at page {} of process {} finds {}.", page, mm.slot,
+             vma ? "a VMA without VM_READ" : "no VMA");
   if (mm.ptes.get(page).present()) return 0;
   if (vma->shmem) {
     shmem_fault_around(m, mm, vma, page);
@@ -97,7 +121,9 @@ int handle_read_fault(Machine& m, mm_struct& mm, std::uint32_t page) {
 
 int handle_write_fault(Machine& m, mm_struct& mm, std::uint32_t page) {
   vm_area_struct* vma = mm.vma_lookup(page);
-  assert(vma && (vma->vm_flags & VM_WRITE));
+  MODEL_RULE(vma && (vma->vm_flags & VM_WRITE), "fault without VMA permission",
+             "A write fault at page {} of process {} finds {}.", page, mm.slot,
+             vma ? "a VMA without VM_WRITE" : "no VMA");
   folio* f = mm.ptes.get(page).page;
   if (vma->shmem) {
     if (!f) map_shmem_page(m, mm, vma, page);
@@ -107,16 +133,7 @@ int handle_write_fault(Machine& m, mm_struct& mm, std::uint32_t page) {
   if (f->anon_exclusive) return 0;  // ours alone already, and writable: no fault
   // A write-protected PTE: handle_pte_fault takes the PTE lock for do_wp_page.
   m.env().count_lock(Lock::pte_lock);
-  if (is_zero_page(f)) return map_new_anon_folio(m, mm, vma, page);  // wp_page_copy
-  if (f->mapcount == 1) {
-    // do_wp_page reuse: nobody else maps it; it now belongs to our anon_vma.
-    folio_move_anon_rmap(f, vma);
-    f->anon_exclusive = true;
-    m.env().cover(Path::cow_reuse);
-    return 0;
-  }
-  m.env().cover(Path::cow_copy);
-  return map_new_anon_folio(m, mm, vma, page);  // wp_page_copy
+  return do_wp_page(m, mm, vma, page, f);
 }
 
 }  // namespace rmaplab::model

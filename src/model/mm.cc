@@ -2,7 +2,8 @@
 #include "model/mm.h"
 
 #include <algorithm>
-#include <cassert>
+
+#include "model/rule.h"
 
 namespace rmaplab::model {
 
@@ -54,39 +55,48 @@ vm_area_struct* mm_struct::prev_of(std::uint32_t page) const {
   return std::prev(it)->second;
 }
 
+namespace {
+
+// Where `vma` sits in the map: it must be there, under its own vm_start.
+mm_struct::VmaMap::const_iterator find_own(const mm_struct& mm, const vm_area_struct* vma,
+                                           std::uint32_t start) {
+  auto it = mm.vmas.find(start);
+  MODEL_RULE(it != mm.vmas.end() && it->second == vma, "VMA missing from its mm",
+             "VMA #{} is not in process {}'s VMA tree at page {}.", vma->id, mm.slot, start);
+  return it;
+}
+
+}  // namespace
+
 vm_area_struct* mm_struct::vma_prev(const vm_area_struct* vma) const {
-  auto it = vmas.find(vma->vm_start);
-  assert(it != vmas.end() && it->second == vma);
+  auto it = find_own(*this, vma, vma->vm_start);
   return it == vmas.begin() ? nullptr : std::prev(it)->second;
 }
 
 vm_area_struct* mm_struct::vma_next(const vm_area_struct* vma) const {
-  auto it = vmas.find(vma->vm_start);
-  assert(it != vmas.end() && it->second == vma);
+  auto it = find_own(*this, vma, vma->vm_start);
   ++it;
   return it == vmas.end() ? nullptr : it->second;
 }
 
 void mm_struct::insert(vm_area_struct* vma) {
-  [[maybe_unused]] auto [it, inserted] = vmas.emplace(vma->vm_start, vma);
-  assert(inserted && "two VMAs start at the same page");
+  auto [it, inserted] = vmas.emplace(vma->vm_start, vma);
+  MODEL_RULE(inserted, "two VMAs start at the same page",
+             "VMA #{} is inserted at page {} of process {}, where VMA #{} already starts.", vma->id,
+             vma->vm_start, slot, it->second->id);
   vma->vm_mm = this;
 }
 
-void mm_struct::erase(vm_area_struct* vma) {
-  auto it = vmas.find(vma->vm_start);
-  assert(it != vmas.end() && it->second == vma);
-  vmas.erase(it);
-}
+void mm_struct::erase(vm_area_struct* vma) { vmas.erase(find_own(*this, vma, vma->vm_start)); }
 
 void mm_struct::rekey(vm_area_struct* vma, std::uint32_t old_start) {
   if (old_start == vma->vm_start) return;
-  auto it = vmas.find(old_start);
-  assert(it != vmas.end() && it->second == vma);
-  auto node = vmas.extract(it);
+  auto node = vmas.extract(find_own(*this, vma, old_start));
   node.key() = vma->vm_start;
-  [[maybe_unused]] auto res = vmas.insert(std::move(node));
-  assert(res.inserted && "rekeyed VMA collides with another");
+  auto res = vmas.insert(std::move(node));
+  MODEL_RULE(res.inserted, "two VMAs start at the same page",
+             "VMA #{} moves to page {} of process {}, where VMA #{} already starts.", vma->id,
+             vma->vm_start, slot, res.position->second->id);
 }
 
 }  // namespace rmaplab::model

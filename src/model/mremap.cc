@@ -2,7 +2,6 @@
 // check_prep_vma, remap_move, mremap_to, mremap_at, move_vma; mm/vma.c
 // copy_vma, vma_merge_extend). Field guide §7.
 #include <algorithm>
-#include <cassert>
 #include <cerrno>
 
 #include "model/rmap.h"

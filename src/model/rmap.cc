@@ -1,10 +1,10 @@
 // The anon_vma lifecycle (6.18 mm/rmap.c) and the rmap walk.
 #include "model/rmap.h"
 
-#include <cassert>
 #include <cerrno>
 
 #include "model/mm.h"
+#include "model/rule.h"
 
 namespace rmaplab::model {
 namespace {
@@ -41,6 +41,19 @@ void unlock_anon_vma_root(Env& env, const anon_vma* root) {
   if (root) env.unlock(Lock::anon_vma_root_write, root);
 }
 
+// What Profile::fork_may_reuse sees of `av`, an anon_vma on pvma's chain.
+ReuseCandidate reuse_candidate(const anon_vma& av, const vm_area_struct& pvma) {
+  return {av.num_children(), av.num_active_vmas(), &av == pvma.anon_vma};
+}
+
+// Both clones start from a VMA with no links of its own.
+void require_unlinked(const vm_area_struct* dst, const char* op) {
+  MODEL_RULE(dst->anon_vma_chain.empty() && !dst->anon_vma, "clone into a VMA that has links",
+             "{} into VMA #{}, which is already linked (active anon_vma {}, chain length {}).", op,
+             dst->id, dst->anon_vma ? fmt::format("#{}", dst->anon_vma->id()) : std::string("none"),
+             dst->anon_vma_chain.size());
+}
+
 // The body of anon_vma_clone: links dst into every anon_vma on src's chain,
 // root first, so dst's list ends in src's order; then dst's active anon_vma
 // becomes src's (split, merge, mremap) or, for fork, the first one on the
@@ -50,7 +63,7 @@ int clone_chain(Env& env, vm_area_struct* dst, const vm_area_struct* src, bool f
   const Profile& profile = env.profile();
   anon_vma* active = nullptr;
   auto consider = [&](anon_vma* av) {
-    if (fork && !active && profile.fork_may_reuse(*av, src->anon_vma)) active = av;
+    if (fork && !active && profile.fork_may_reuse(reuse_candidate(*av, *src))) active = av;
   };
   const anon_vma* root = nullptr;
   const list_head& chain = src->anon_vma_chain;
@@ -140,12 +153,12 @@ int anon_vma_prepare(Env& env, vm_area_struct* vma) {
 }
 
 int anon_vma_clone(Env& env, vm_area_struct* dst, const vm_area_struct* src) {
-  assert(dst->anon_vma_chain.empty() && !dst->anon_vma);
+  require_unlinked(dst, "anon_vma_clone");
   return clone_chain(env, dst, src, /*fork=*/false);
 }
 
 int anon_vma_fork(Env& env, vm_area_struct* vma, const vm_area_struct* pvma) {
-  assert(vma->anon_vma_chain.empty() && !vma->anon_vma);
+  require_unlinked(vma, "anon_vma_fork");
   if (!pvma->anon_vma) return 0;  // unfaulted: the child faults on its own
 
   // The child's own anon_vma and AVC: 6.18 allocates them (anon_vma first)
@@ -188,8 +201,10 @@ int anon_vma_fork(Env& env, vm_area_struct* vma, const vm_area_struct* pvma) {
     }
     avc = env.alloc_avc(site);
     if (!avc) {
-      // The new child never got an AVC: drop it as if its tree had emptied.
-      anon_vma_tree_emptied(av);
+      // out_error_free_anon_vma: the new child never got an AVC. The kernel
+      // has not counted it in its parent yet; the model counted it when it
+      // created it, so it takes the count back before the put frees it.
+      anon_vma_uncount_child(av);
       put_anon_vma(env, av);
       unlink_anon_vmas(env, vma);
       return -ENOMEM;
@@ -243,7 +258,12 @@ void unlink_anon_vmas(Env& env, vm_area_struct* vma) {
   for (list_head *n = chain.next, *next; n != &chain; n = next) {
     next = n->next;
     anon_vma_chain* avc = anon_vma_chain::from_same_vma(n);
-    assert(avc->anon_vma->num_children() == 0 && avc->anon_vma->num_active_vmas() == 0);
+    const anon_vma* av = avc->anon_vma;
+    MODEL_RULE(av->num_children() == 0 && av->num_active_vmas() == 0,
+               "anon_vma put while in use (unlink_anon_vmas VM_WARN_ON)",
+               "unlink_anon_vmas of VMA #{} puts anon_vma #{}, whose tree is empty but which has "
+               "num_children {} and num_active_vmas {}.",
+               vma->id, av->id(), av->num_children(), av->num_active_vmas());
     if (avc->anon_vma->refcount() == 1) env.cover(Path::unlink_freed_anon_vma);
     put_anon_vma(env, avc->anon_vma);
     n->del();
@@ -271,7 +291,7 @@ void folio_move_anon_rmap(folio* f, vm_area_struct* vma) {
   f->mapping_id = vma->anon_vma->id();
 }
 
-std::vector<RmapHit> rmap_walk(const folio& f) {
+std::vector<RmapHit> rmap_walk_anon(const folio& f) {
   std::vector<RmapHit> hits;
   f.mapping->rb_root.for_each_overlap(f.index, f.index, [&](anon_vma_chain& avc) {
     const vm_area_struct* vma = avc.vma;

@@ -64,6 +64,6 @@ struct RmapHit {
   bool maps;
 };
 // rmap_walk_anon: the candidates, in interval-tree order.
-std::vector<RmapHit> rmap_walk(const folio& f);
+std::vector<RmapHit> rmap_walk_anon(const folio& f);
 
 }  // namespace rmaplab::model

@@ -1,10 +1,10 @@
 // VMA split, merge and unmap (6.18.8+ mm/vma.c), as they touch anon_vma state.
 #include "model/vma_ops.h"
 
-#include <cassert>
 #include <cerrno>
 
 #include "model/rmap.h"
+#include "model/rule.h"
 
 namespace rmaplab::model {
 namespace {
@@ -239,7 +239,10 @@ void vma_set_range(vm_area_struct* vma, std::uint32_t start, std::uint32_t end,
 }
 
 int split_vma(Machine& m, vm_area_struct* vma, std::uint32_t addr, bool new_below) {
-  assert(vma->vm_start < addr && addr < vma->vm_end);
+  MODEL_RULE(vma->vm_start < addr && addr < vma->vm_end,
+             "split point outside the VMA (__split_vma WARN_ON)",
+             "VMA #{} [{}, {}) is split at page {}, which is not inside it.", vma->id,
+             vma->vm_start, vma->vm_end, addr);
   vm_area_struct* n = vm_area_dup(m, vma);
   if (new_below) {
     n->vm_end = addr;

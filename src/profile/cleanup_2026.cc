@@ -17,7 +17,7 @@
 //   - unlink_anon_vmas returns early for an unfaulted VMA and locks the
 //     VMA's own anon_vma's root: the same acquisitions as 6.18's
 //     lock_anon_vma_root, since every anon_vma on a chain has one root.
-#include "profile/profile.h"
+#include "rmaplab/profile.h"
 
 namespace rmaplab::model {
 

@@ -17,17 +17,14 @@
 //
 // Not modelled: the merge rules of those kernels (the model merges by
 // 6.18.8's rules under every profile).
-#include "model/anon_vma.h"
-#include "profile/profile.h"
+#include "rmaplab/profile.h"
 
 namespace rmaplab::model {
 namespace {
 
-int degree_of(const anon_vma& av) { return av.num_children() + av.num_active_vmas(); }
+int degree_of(ReuseCandidate av) { return av.num_children + av.num_active_vmas; }
 
-bool reuse_degree_below_two(const anon_vma& av, const anon_vma* parent_active) {
-  return &av != parent_active && degree_of(av) < 2;
-}
+bool reuse_degree_below_two(ReuseCandidate av) { return !av.is_pvma_anon_vma && degree_of(av) < 2; }
 
 }  // namespace
 

@@ -8,12 +8,12 @@
 // Not modelled: those kernels had no num_children/num_active_vmas (the
 // model keeps them; nothing reads them under this profile), and their merge
 // rules (the model merges by 6.18.8's).
-#include "profile/profile.h"
+#include "rmaplab/profile.h"
 
 namespace rmaplab::model {
 namespace {
 
-bool never(const anon_vma&, const anon_vma*) { return false; }
+bool never(ReuseCandidate) { return false; }
 
 }  // namespace
 

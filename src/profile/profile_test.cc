@@ -17,7 +17,7 @@
 
 #include "model/env.h"
 #include "model/machine.h"
-#include "profile/profile.h"
+#include "rmaplab/profile.h"
 #include "rmaplab/run.h"
 #include "rmaplab/script.h"
 
@@ -100,6 +100,9 @@ TEST(Profiles, TableListsEveryProfileOnceWithDefaultFirst) {
                                              "no-reuse"}));
   EXPECT_EQ(profiles().front(), &linux_6_18());
   EXPECT_EQ(find_profile("linux-6.19"), nullptr);
+  // The default a run uses when it names none.
+  EXPECT_EQ(kDefaultProfile, "linux-6.18");
+  EXPECT_EQ(find_profile(kDefaultProfile), &linux_6_18());
 }
 
 TEST(Profiles, EachStatesOnlyItsDifferences) {
@@ -371,15 +374,16 @@ TEST(Degree, RuleIsDegreeBelowTwoAndNotTheParentsOwn) {
   while (!sim.done()) ASSERT_TRUE(sim.step().ok());
   int accepted = 0;
   for (const anon_vma* av : sim.machine().env().anon_vmas()) {
-    for (const anon_vma* parent : {static_cast<const anon_vma*>(nullptr), av}) {
-      const bool expect = av != parent && av->num_children() + av->num_active_vmas() < 2;
-      EXPECT_EQ(degree().fork_may_reuse(*av, parent), expect) << "anon_vma #" << av->id();
+    for (const bool is_pvma_anon_vma : {false, true}) {
+      const ReuseCandidate c{av->num_children(), av->num_active_vmas(), is_pvma_anon_vma};
+      const bool expect = !is_pvma_anon_vma && av->num_children() + av->num_active_vmas() < 2;
+      EXPECT_EQ(degree().fork_may_reuse(c), expect) << "anon_vma #" << av->id();
       accepted += expect;
     }
     // 6.18's rule: no VMA and at most one child.
-    EXPECT_EQ(linux_6_18().fork_may_reuse(*av, nullptr),
-              av->num_active_vmas() == 0 && av->num_children() < 2);
-    EXPECT_FALSE(no_reuse().fork_may_reuse(*av, nullptr));
+    const ReuseCandidate c{av->num_children(), av->num_active_vmas(), false};
+    EXPECT_EQ(linux_6_18().fork_may_reuse(c), av->num_active_vmas() == 0 && av->num_children() < 2);
+    EXPECT_FALSE(no_reuse().fork_may_reuse(c));
   }
   EXPECT_GT(accepted, 0);
 }

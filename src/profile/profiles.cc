@@ -3,7 +3,7 @@
 // profile's own file).
 #include <algorithm>
 
-#include "profile/profile.h"
+#include "rmaplab/profile.h"
 
 namespace rmaplab::model {
 

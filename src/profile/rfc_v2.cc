@@ -15,7 +15,7 @@
 //     at the same points (under the lock the caller holds), so this part
 //     needs no hook: it changes no event, lock count or counter.
 // The reuse rule is 6.18's.
-#include "profile/profile.h"
+#include "rmaplab/profile.h"
 
 namespace rmaplab::model {
 

@@ -57,7 +57,9 @@ nlohmann::json metrics_json(const Metrics& m) {
 }
 
 nlohmann::json violation_json(const Violation& v) {
-  return {{"rule", v.rule}, {"message", v.message}, {"line", v.line}, {"op", v.op}};
+  json out = {{"rule", v.rule}, {"message", v.message}, {"line", v.line}, {"op", v.op}};
+  if (v.during) out["during"] = true;  // a guard stopped the operation itself
+  return out;
 }
 
 nlohmann::json op_json(const OpRecord& op) {

@@ -114,6 +114,9 @@ std::string run_table(const RunReport& report, const TableOptions& options) {
 }
 
 std::string violation_sentence(std::string_view file, const Violation& v) {
+  if (v.during)
+    return fmt::format("{}:{}: rule '{}' broken during '{}': {}", file, v.line, v.rule, v.op,
+                       v.message);
   return fmt::format("{}:{}: invariant {} broken after '{}': {}", file, v.line, v.rule, v.op,
                      v.message);
 }

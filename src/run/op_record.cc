@@ -146,7 +146,7 @@ Metrics metrics_of(const model::Machine& m) {
       mm->ptes.for_each_present(v.vm_start, v.vm_end, [&](std::uint32_t, const model::folio* f) {
         if (model::is_zero_page(f) || !f->is_anon() || !walked.insert(f).second) return;
         if (!m.env().is_live(f->mapping, f->mapping_id)) return;
-        const auto walk = static_cast<std::uint32_t>(model::rmap_walk(*f).size());
+        const auto walk = static_cast<std::uint32_t>(model::rmap_walk_anon(*f).size());
         out.max_walk = std::max(out.max_walk, walk);
       });
     });

@@ -7,6 +7,7 @@
 
 #include "check/check.h"
 #include "model/machine.h"
+#include "model/rule.h"
 #include "rmaplab/errno_name.h"
 #include "rmaplab/run.h"
 #include "run/op_record.h"
@@ -71,7 +72,19 @@ Result<OpRecord> Simulation::step() {
     ++skipped_;
     rec.result = "skipped";
   } else {
-    const model::OpResult r = machine_->apply(op);
+    model::OpResult r;
+    try {
+      r = machine_->apply(op);
+    } catch (const model::RuleBroken& broken) {
+      // The operation stopped half way; what it did so far is recorded and
+      // the run ends here. The model is not used again.
+      ++applied_;
+      note_violation(broken.rule, broken.message);
+      violation_->during = true;
+      rec.result = "stopped";
+      watch.finish(rec, call_site_order_);
+      return rec;
+    }
     ++applied_;
     if (r.fault && options_.on_fault == OnFault::script_error) {
       const bool write = op.verb == Verb::write;
@@ -140,7 +153,8 @@ RunSummary Simulation::summary() const {
   }
   s.live_anon_vma = env_->live_anon_vmas();
   s.live_avc = env_->live_avcs();
-  s.metrics = run_internal::metrics_of(*machine_);
+  // A model stopped half way by a guard is not walked again.
+  if (!violation_ || !violation_->during) s.metrics = run_internal::metrics_of(*machine_);
   s.violation = violation_;
   return s;
 }

@@ -114,7 +114,7 @@ std::optional<std::vector<RmapCandidate>> State::rmap_walk(int slot, std::uint32
       !m.env().is_live(f->mapping, f->mapping_id))
     return std::nullopt;
   std::vector<RmapCandidate> out;
-  for (const model::RmapHit& hit : model::rmap_walk(*f)) {
+  for (const model::RmapHit& hit : model::rmap_walk_anon(*f)) {
     RmapCandidate c;
     const model::mm_struct& there = *hit.vma->vm_mm;
     c.slot = there.slot;

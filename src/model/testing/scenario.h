@@ -237,7 +237,7 @@ class Scenario {
       return {};
     }
     Lines out;
-    for (const RmapHit& h : rmap_walk(*f))
+    for (const RmapHit& h : rmap_walk_anon(*f))
       out.push_back(vma_name(*h.vma) + "@" + std::to_string(h.page) + (h.maps ? " maps" : " no"));
     return out;
   }

@@ -1,11 +1,12 @@
-// Rule sets: the anon_vma lifecycle rules that differ between kernel
-// versions and proposals, as a seam the model consults.
+// Rule sets (profiles): the anon_vma lifecycle rules that differ between
+// kernel versions and proposals, as the seam the model consults. Public, so
+// other tools can list and describe them; it needs nothing of the model.
 //
-// A Profile states only what differs from Linux 6.18; the engine (rmap.cc,
-// anon_vma.cc, ...) is shared and reads these hooks at the few points where
-// the rule sets part ways. Each hook's default is 6.18's behaviour, so a
-// profile file names only its differences. One profile per file, listed by
-// the table in profiles.cc:
+// A Profile states only what differs from Linux 6.18; the engine
+// (src/model: rmap.cc, anon_vma.cc, ...) is shared and reads these hooks at
+// the few points where the rule sets part ways. Each hook's default is
+// 6.18's behaviour, so a profile file names only its differences. One
+// profile per file in src/profile, listed by the table in profiles.cc:
 //
 //   linux_6_18.cc     the default: this machine's kernel
 //   rfc_v2.cc         the seed RFC (2025) applied to 6.18
@@ -14,7 +15,8 @@
 //   no_reuse.cc       2.6.34 - 3.18: fork never reuses
 //
 // Adding a rule a profile needs means adding one named hook here, with its
-// 6.18 default, not a flag threaded through the engine.
+// 6.18 default, not a flag threaded through the engine. Profiles are
+// immutable statics: safe to share between threads.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +25,16 @@
 
 namespace rmaplab::model {
 
-struct anon_vma;
+// The profile a run uses when none is named.
+inline constexpr std::string_view kDefaultProfile = "linux-6.18";
+
+// What anon_vma_fork's reuse rule may look at: one anon_vma on the parent
+// VMA's chain, as values (the counters of struct anon_vma, 6.18 names).
+struct ReuseCandidate {
+  int num_children = 0;           // live child anon_vmas (a root counts its self link)
+  int num_active_vmas = 0;        // VMAs whose vma->anon_vma is this one
+  bool is_pvma_anon_vma = false;  // it is the parent VMA's own anon_vma (pvma->anon_vma)
+};
 
 struct Profile {
   std::string_view name;         // "linux-6.18"
@@ -32,8 +43,7 @@ struct Profile {
 
   // anon_vma_fork walks the parent VMA's chain from the root; the first
   // anon_vma this accepts becomes the child's (instead of a new one).
-  // `parent_active` is the parent VMA's own anon_vma.
-  bool (*fork_may_reuse)(const anon_vma& av, const anon_vma* parent_active) = nullptr;
+  bool (*fork_may_reuse)(ReuseCandidate candidate) = nullptr;
 
   // When anon_vma_fork allocates the child's own anon_vma and its AVC.
   enum class ForkAlloc : std::uint8_t {
@@ -55,7 +65,7 @@ struct Profile {
   bool clone_allocates_unlocked = false;
 };
 
-// The profiles (one file each). linux_6_18() is the default.
+// The profiles (one file each). linux_6_18() is the default (kDefaultProfile).
 const Profile& linux_6_18();
 const Profile& rfc_v2();
 const Profile& cleanup_2026();
