@@ -6,6 +6,8 @@
 #include <cassert>
 #include <new>
 
+#include "model/mm.h"
+
 namespace rmaplab::model {
 
 SlotPool::SlotPool(std::size_t size, std::size_t align)
@@ -64,6 +66,7 @@ anon_vma* Env::alloc_anon_vma(CallSite site) {
   av->id_ = next_anon_vma_id_++;
   av->slot_ = static_cast<std::uint32_t>(anon_vmas_.size());
   anon_vmas_.push_back(av);
+  touch(av);
   ++site_counts_[static_cast<int>(site)].anon_vma_alloc;
   if (options_.record_events)
     events_.push_back({EventType::alloc, ObjectKind::anon_vma, site, av->id_});
@@ -125,6 +128,7 @@ void Env::free_vma(vm_area_struct* vma) {
   assert(!vma->anon_vma && vma->anon_vma_chain.empty() &&
          "freeing a VMA still linked to anon_vmas");
   --live_vmas_;
+  touched_.freed_vmas.push_back(vma->id);
   vma->~vm_area_struct();
   vma_pool_.put(vma);
 }
@@ -138,6 +142,7 @@ folio* Env::alloc_folio() {
 
 void Env::free_folio(folio* f) {
   --live_folios_;
+  touched_.freed_folios.push_back(f->id);
   f->~folio();
   folio_pool_.put(f);
 }
@@ -217,6 +222,37 @@ bool Env::is_live(const anon_vma* av, std::uint32_t id) const {
   // object: only a live-list entry with the recorded id is the same object.
   const std::uint32_t slot = av->slot_;
   return slot < anon_vmas_.size() && anon_vmas_[slot] == av && av->id_ == id;
+}
+
+bool Env::is_live(const anon_vma* av) const {
+  const std::uint32_t slot = av->slot_;
+  return slot < anon_vmas_.size() && anon_vmas_[slot] == av;
+}
+
+void Env::touch_pages(const vm_area_struct* vma) {
+  touch_pages(vma->vm_mm->slot, vma->vm_start, vma->vm_end);
+}
+
+void Env::touch_range(const vm_area_struct* vma, std::uint32_t old_start, std::uint32_t old_end,
+                      std::uint64_t old_pgoff) {
+  touch(vma);
+  vma->for_each_avc([&](const anon_vma_chain& avc) { touch(avc.anon_vma); });
+  const int slot = vma->vm_mm->slot;
+  const std::uint32_t start = vma->vm_start, end = vma->vm_end;
+  // A page keeps its pgoff iff vm_pgoff - vm_start did not change.
+  if (vma->vm_pgoff - start != old_pgoff - old_start || end <= old_start || start >= old_end) {
+    touched_.context_changed.push_back(vma->id);
+    touch_pages(slot, start, end);
+    return;
+  }
+  if (start < old_start) touch_pages(slot, start, old_start);
+  if (end > old_end) touch_pages(slot, old_end, end);
+}
+
+void Env::touch_context(const vm_area_struct* vma) {
+  touch(vma);
+  touched_.context_changed.push_back(vma->id);
+  if (vma->vm_mm) touch_pages(vma);
 }
 
 std::uint32_t Env::avc_id(const anon_vma_chain* avc) const {

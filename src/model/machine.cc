@@ -76,6 +76,7 @@ folio* Machine::shmem_find(std::uint32_t id, std::uint64_t pgoff) const {
 void Machine::put_folio(folio* f) {
   if (is_zero_page(f)) return;
   assert(f->mapcount > 0);
+  env_.touch(f);
   --f->mapcount;
   // Shared memory pages stay in their object's page cache.
   if (f->mapcount == 0 && f->is_anon()) env_.free_folio(f);

@@ -63,6 +63,7 @@ int clone_chain(Env& env, vm_area_struct* dst, const vm_area_struct* src, bool f
         while (!dst->anon_vma_chain.empty()) {
           list_head* first = dst->anon_vma_chain.next;
           first->del();
+          env.touch_chain_link(-1);
           env.free_avc(anon_vma_chain::from_same_vma(first), CallSite::anon_vma_clone);
         }
         return -ENOMEM;
@@ -70,11 +71,13 @@ int clone_chain(Env& env, vm_area_struct* dst, const vm_area_struct* src, bool f
       avc->vma = dst;
       avc->anon_vma = anon_vma_chain::from_same_vma(n)->anon_vma;
       dst->anon_vma_chain.add(&avc->same_vma);
+      env.touch_chain_link(+1);
     }
     for (list_head* n = dst->anon_vma_chain.prev; n != &dst->anon_vma_chain; n = n->prev) {
       anon_vma_chain* avc = anon_vma_chain::from_same_vma(n);
       root = lock_anon_vma_root(env, root, avc->anon_vma);
       avc->anon_vma->rb_root.insert(*avc);
+      env.touch(avc->anon_vma);
       consider(avc->anon_vma);
     }
   } else {
@@ -88,11 +91,14 @@ int clone_chain(Env& env, vm_area_struct* dst, const vm_area_struct* src, bool f
       }
       root = lock_anon_vma_root(env, root, av);
       anon_vma_chain_link(dst, avc, av);
+      env.touch_chain_link(+1);
+      env.touch(av);
       consider(av);
     }
   }
   if (!fork) active = src->anon_vma;
   if (active) vma_attach_anon_vma(dst, active);
+  env.touch(dst);
   unlock_anon_vma_root(env, root);
   return 0;
 }
@@ -134,6 +140,9 @@ int anon_vma_prepare(Env& env, vm_area_struct* vma) {
   env.lock(Lock::page_table_lock);  // against threads faulting the same VMA
   vma_attach_anon_vma(vma, av);
   anon_vma_chain_link(vma, avc, av);
+  env.touch(vma);
+  env.touch(av);
+  env.touch_chain_link(+1);
   env.unlock(Lock::page_table_lock);
   anon_vma_unlock_write(env, av);
   return 0;
@@ -189,7 +198,7 @@ int anon_vma_fork(Env& env, vm_area_struct* vma, const vm_area_struct* pvma) {
     avc = env.alloc_avc(site);
     if (!avc) {
       // The new child never got an AVC: drop it as if its tree had emptied.
-      anon_vma_tree_emptied(av);
+      anon_vma_tree_emptied(av);  // av's parent, av's family: put_anon_vma touches it
       put_anon_vma(env, av);
       unlink_anon_vmas(env, vma);
       return -ENOMEM;
@@ -210,6 +219,9 @@ int anon_vma_fork(Env& env, vm_area_struct* vma, const vm_area_struct* pvma) {
   vma_attach_anon_vma(vma, av);
   anon_vma_lock_write(env, av);
   anon_vma_chain_link(vma, avc, av);
+  env.touch(vma);
+  env.touch(av);
+  env.touch_chain_link(+1);
   anon_vma_unlock_write(env, av);
   env.cover(Path::fork_new_anon_vma);
   return 0;
@@ -217,6 +229,7 @@ int anon_vma_fork(Env& env, vm_area_struct* vma, const vm_area_struct* pvma) {
 
 void unlink_anon_vmas(Env& env, vm_area_struct* vma) {
   list_head& chain = vma->anon_vma_chain;
+  env.touch_context(vma);
   // Pass 1, newest first, under the root lock: unlink from the trees. An
   // AVC whose anon_vma is left with an empty tree stays on the list, for
   // pass 2 to put.
@@ -227,11 +240,13 @@ void unlink_anon_vmas(Env& env, vm_area_struct* vma) {
     anon_vma* av = avc->anon_vma;
     root = lock_anon_vma_root(env, root, av);
     av->rb_root.erase(*avc);
+    env.touch(av);
     if (av->rb_root.empty()) {
       anon_vma_tree_emptied(av);
       continue;
     }
     n->del();
+    env.touch_chain_link(-1);
     env.free_avc(avc, CallSite::unlink_anon_vmas);
   }
   if (vma->anon_vma) vma_detach_anon_vma(vma);
@@ -247,6 +262,7 @@ void unlink_anon_vmas(Env& env, vm_area_struct* vma) {
     if (avc->anon_vma->refcount() == 1) env.cover(Path::unlink_freed_anon_vma);
     put_anon_vma(env, avc->anon_vma);
     n->del();
+    env.touch_chain_link(-1);
     env.free_avc(avc, CallSite::unlink_anon_vmas);
   }
 }
