@@ -7,8 +7,10 @@
 // always has; the failure path may cost a full check, the passing path costs
 // what the operation touched.
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <type_traits>
 #include <vector>
 
 #include "check/check.h"
@@ -34,13 +36,14 @@ struct Fact {
   std::uint64_t stamp = 0;  // on the chain being looked at
   std::uint32_t pos = 0;    // its position on that chain
   bool member = false;      // of a touched family
+  std::uint8_t what = 0;    // Touched::What bits recorded for it
   enum class Walk : std::uint8_t { unvisited, visiting, done } walk = Walk::unvisited;
   std::size_t listed = 0, size = 0;
   int active = 0, children = 0, family = 0;
 };
 
 template <class T>
-bool sorted_has(const std::vector<T>& v, const T& x) {
+bool sorted_has(const std::vector<T>& v, const std::type_identity_t<T>& x) {
   return std::binary_search(v.begin(), v.end(), x);
 }
 template <class T>
@@ -67,10 +70,14 @@ class Detector {
     sort_unique(freed_vmas_);
     sort_unique(freed_folios_);
     sort_unique(context_changed_);
-    if (!resolve_vmas()) return true;    // B1
-    if (!check_families()) return true;  // I9, I3 trees, I4, I5, I6, I7, I8
-    for (const vm_area_struct* v : vmas_)
+    if (!resolve_vmas()) return true;  // B1
+    if (!check_forest()) return true;  // I9
+    for (const vm_area_struct* v : vmas_) {
       if (!check_chain(*v, /*full=*/true)) return true;  // I1-I5
+      chain_avcs_.insert(chain_avcs_.end(), chain_.begin(), chain_.end());
+    }
+    sort_unique(chain_avcs_);
+    if (!check_families()) return true;  // I3 trees, I4, I5, I6, I7, I8
     for (const vm_area_struct* v : vmas_)
       if (!check_same_anon_vma(*v)) return true;  // I11
     if (!check_pages()) return true;              // B3, I10
@@ -175,29 +182,34 @@ class Detector {
     return chain_.back()->anon_vma->is_root();  // I5
   }
 
-  // The families (by root) of every touched anon_vma, entirely: I9 over
-  // their members, each tree valid, the chains of their VMAs (found through
-  // the root's tree: every family VMA has the root on its chain) and the
-  // counters recounted from those chains and trees.
-  bool check_families() {
-    std::vector<const anon_vma*> roots;
+  // I9 over the families (by root) of every touched anon_vma: roots are
+  // their own parents; a member's parent is a live member of its family;
+  // following parents reaches the root. If the operation freed an anon_vma,
+  // also that no live one still points at it.
+  bool check_forest() {
+    bool freed = false;
     for (const Touched::AnonVma& t : t_.anon_vmas) {
-      if (!env_.is_live(t.av, t.id)) continue;
-      const anon_vma* root = t.av->root();
-      if (!live(root) || !root->is_root()) return false;  // I9
-      roots.push_back(root);
-    }
-    if (roots.empty()) return true;
-    sort_unique(roots);
-    std::vector<const anon_vma*> members;
-    for (const anon_vma* av : env_.anon_vmas())
-      if (sorted_has(roots, static_cast<const anon_vma*>(av->root()))) {
-        fact(av).member = true;
-        members.push_back(av);
+      if (!env_.is_live(t.av, t.id)) {
+        freed = true;
+        continue;
       }
-    // I9: roots are their own parents; a member's parent is a live member of
-    // its family; following parents reaches the root.
-    for (const anon_vma* av : members) {
+      const anon_vma* root = t.av->root();
+      if (!live(root) || !root->is_root()) return false;
+      roots_.push_back(root);
+    }
+    if (freed)
+      for (const anon_vma* av : env_.anon_vmas())
+        if (!live(av->root()) || !av->root()->is_root() || !live(av->parent())) return false;
+    if (roots_.empty()) return true;
+    sort_unique(roots_);
+    for (const anon_vma* av : env_.anon_vmas())
+      if (sorted_has(roots_, static_cast<const anon_vma*>(av->root()))) {
+        fact(av).member = true;
+        members_.push_back(av);
+      }
+    for (const Touched::AnonVma& t : t_.anon_vmas)
+      if (env_.is_live(t.av, t.id)) fact(t.av).what |= t.what;
+    for (const anon_vma* av : members_) {
       if (av->is_root()) {
         if (av->parent() != av) return false;
         continue;
@@ -206,7 +218,7 @@ class Detector {
       if (p == av || !live(p) || !fact(p).member || p->root() != av->root()) return false;
     }
     std::vector<Fact*> path;
-    for (const anon_vma* av : members) {
+    for (const anon_vma* av : members_) {
       path.clear();
       const anon_vma* x = av;
       for (Fact* f = &fact(x); !x->is_root() && f->walk == Fact::Walk::unvisited; f = &fact(x)) {
@@ -217,18 +229,40 @@ class Detector {
       if (!x->is_root() && fact(x).walk == Fact::Walk::visiting) return false;
       for (Fact* f : path) f->walk = Fact::Walk::done;
     }
-    // I3: valid trees; their sizes, for the listed counts below.
-    for (const anon_vma* av : members) {
+    return true;
+  }
+
+  // The tree and counter rules of the touched families. A family where AVCs
+  // were erased or re-filed is checked entirely: every member's tree, the
+  // chains of every VMA found through the root's tree (each family VMA has
+  // the root on its chain), and I3, I6 recounted from them. Otherwise only
+  // insertions happened: each inserted AVC's path in its tree is checked
+  // (see path_ok), and it must be on the chain of its VMA (touched, so
+  // checked above, with every AVC on that chain in its tree); the trees'
+  // other nodes did not change, and the only chains that can have changed
+  // meaning are those holding an anon_vma whose parent or root changed:
+  // the VMAs in its tree. num_active_vmas is recounted where a VMA was
+  // attached or detached; num_children and refcount (I7, I8) for every
+  // member, from the members' links and tree emptiness.
+  bool check_families() {
+    if (members_.empty()) return true;
+    std::vector<const anon_vma*> full;
+    for (const anon_vma* av : members_) {
+      Fact& f = fact(av);
+      if (f.what & Touched::kTreeErase) full.push_back(av->root());
+      if (!av->rb_root.empty()) ++fact(av->is_root() ? av : av->parent()).children;
+      if (!av->is_root()) ++fact(av->root()).family;
+    }
+    sort_unique(full);
+    auto whole = [&](const anon_vma* av) { return sorted_has(full, av->root()); };
+    for (const anon_vma* av : members_) {
+      if (!whole(av)) continue;
       if (!av->rb_root.validate().empty()) return false;
       std::size_t size = 0;
       for (const anon_vma_chain* a = av->rb_root.first(); a; a = av->rb_root.next(*a)) ++size;
-      Fact& f = fact(av);
-      f.size = size;
-      if (size) ++fact(av->is_root() ? av : av->parent()).children;
-      if (!av->is_root()) ++fact(av->root()).family;
+      fact(av).size = size;
     }
-    // The family's VMAs, once each: I1-I5 on their chains, and the counts.
-    for (const anon_vma* root : roots) {
+    for (const anon_vma* root : full) {
       for (const anon_vma_chain* a = root->rb_root.first(); a; a = root->rb_root.next(*a)) {
         const vm_area_struct& w = *a->vma;
         if (!check_chain(w, /*full=*/false)) return false;
@@ -236,15 +270,91 @@ class Detector {
         if (w.anon_vma) ++fact(w.anon_vma).active;
       }
     }
-    // I3 (each tree holds exactly its listed AVCs), I6, I7, I8.
-    for (const anon_vma* av : members) {
+    // A new parent or root (a new child anon_vma, in the model): the chains
+    // holding it are those of the VMAs in its tree.
+    for (const anon_vma* av : members_) {
+      if (whole(av) || !(fact(av).what & Touched::kLinks)) continue;
+      for (const anon_vma_chain* a = av->rb_root.first(); a; a = av->rb_root.next(*a))
+        if (!check_chain(*a->vma, /*full=*/false)) return false;
+    }
+    for (const anon_vma_chain* a : t_.inserted) {
+      const anon_vma* av = a->anon_vma;
+      if (!live(av) || whole(av)) continue;
+      if (!sorted_has(chain_avcs_, a) || !path_ok(*av, *a)) return false;
+    }
+    for (const anon_vma* av : members_) {
       const Fact& f = fact(av);
-      if (f.listed != f.size || av->num_active_vmas() != f.active ||
-          av->num_children() != f.children ||
+      if (av->num_children() != f.children ||
           av->refcount() != (av->rb_root.empty() ? 0 : 1) + f.family)
-        return false;
+        return false;  // I7, I8
+      if (whole(av)) {
+        if (f.listed != f.size || av->num_active_vmas() != f.active) return false;  // I3, I6
+      } else if (f.what & Touched::kActive) {
+        int active = 0;
+        for (const anon_vma_chain* a = av->rb_root.first(); a; a = av->rb_root.next(*a))
+          active += a->vma->anon_vma == av;
+        if (av->num_active_vmas() != active) return false;  // I6
+      }
     }
     return true;
+  }
+
+  // I3 for a tree that only had insertions, at one inserted AVC: it is in
+  // av's tree, in order between its neighbours, and every node on its path
+  // to the root (where an insertion and its rebalancing change links,
+  // colours and subtree ends: the path and the children of its nodes) has
+  // consistent parent links, no red-red edge, equal black heights on both
+  // sides and the right subtree_last; the root is black and the cached
+  // leftmost is the leftmost. O(log^2 n) instead of validate's O(n).
+  static bool path_ok(const anon_vma& av, const anon_vma_chain& a) {
+    using namespace model::detail;
+    using model::rb_node;
+    auto avc_of = [](const rb_node* n) {
+      return reinterpret_cast<const anon_vma_chain*>(reinterpret_cast<const char*>(n) -
+                                                     offsetof(anon_vma_chain, rb));
+    };
+    auto start = [&](const rb_node* n) { return model::avc_interval::start(*avc_of(n)); };
+    auto last = [&](const rb_node* n) { return model::avc_interval::last(*avc_of(n)); };
+    auto aug = [&](const rb_node* n) { return avc_of(n)->rb.subtree_last; };
+    // Along the leftmost path: the subtrees off the inserted node's path are
+    // unchanged, so valid.
+    auto black_height = [](const rb_node* n) {
+      int h = 1;
+      for (int d = 0; n && d <= 128; n = n->left, ++d) h += rb_is_black(n);
+      return h;
+    };
+    if (a.anon_vma != &av || !av.rb_root.contains(a)) return false;
+    const rb_node* x = &a.rb.rb;
+    if (const rb_node* next = rb_next(x); next && start(next) < start(x)) return false;
+    const rb_node* prev = x->left;
+    if (prev) {
+      while (prev->right) prev = prev->right;
+    } else {
+      const rb_node* n = x;
+      prev = rb_parent(n);
+      while (prev && n == prev->left) {
+        n = prev;
+        prev = rb_parent(prev);
+      }
+    }
+    if (prev && start(prev) > start(x)) return false;
+    const rb_node* root = x;
+    int depth = 0;
+    for (const rb_node* y = x; y; y = rb_parent(y)) {
+      if (++depth > 128 || (y->parent_color & 6) != 0) return false;
+      std::uint64_t m = last(y);
+      for (const rb_node* c : {y->left, y->right}) {
+        if (!c) continue;
+        if (rb_parent(c) != y || (rb_is_red(y) && rb_is_red(c))) return false;
+        m = std::max(m, aug(c));
+      }
+      if (aug(y) != m || black_height(y->left) != black_height(y->right)) return false;
+      root = y;
+    }
+    if (rb_is_red(root)) return false;
+    const rb_node* leftmost = root;
+    while (leftmost->left) leftmost = leftmost->left;
+    return av.rb_root.first() == avc_of(leftmost);
   }
 
   // The sorted set of anon_vmas on v's chain.
@@ -388,6 +498,8 @@ class Detector {
   std::vector<const vm_area_struct*> vmas_;  // live touched VMAs, sorted
   std::vector<std::uint32_t> freed_vmas_, freed_folios_, context_changed_;
   std::vector<const anon_vma_chain*> chain_;
+  std::vector<const anon_vma_chain*> chain_avcs_;  // on touched VMAs' chains, sorted
+  std::vector<const anon_vma*> roots_, members_;   // touched families
   std::vector<Fact>* facts_ = nullptr;
   std::uint64_t epoch_ = 0, stamp_ = 0;
 };

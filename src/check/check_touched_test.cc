@@ -208,6 +208,25 @@ TEST(CheckTouched, DoesNotLookAtWhatNoOperationTouched) {
   --model::anon_vma_test_access::num_active_vmas(*child);
 }
 
+TEST(CheckTouched, ChecksTheTreePathOfAnAvcAForkInserted) {
+  // The fork only inserts into #1's tree, so its path is what is checked.
+  Machine1 m("spawn P\nP mmap 0 8\nP write 0 8\nP fork C\n");
+  const model::Touched& t = m.run_all();
+  EXPECT_FALSE(check_touched(m.machine, m.script.procs).has_value());
+  const model::anon_vma_chain* inserted = nullptr;
+  for (const model::anon_vma_chain* a : t.inserted)
+    if (a->anon_vma->id() == 1) inserted = a;
+  ASSERT_NE(inserted, nullptr);
+  auto& last = const_cast<model::anon_vma_chain*>(inserted)->rb.subtree_last;
+  ++last;  // filed with a subtree end its VMA does not have
+  for (auto f :
+       {check_invariants(m.machine, m.script.procs), check_touched(m.machine, m.script.procs)}) {
+    ASSERT_TRUE(f.has_value());
+    EXPECT_EQ(f->rule.substr(0, 2), "I3") << f->rule;
+  }
+  --last;
+}
+
 // --- L1: no root rwsem is held between operations ---
 
 TEST(CheckTouched, L1ARootRwsemLeftHeldIsReportedByBothChecks) {

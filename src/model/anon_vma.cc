@@ -32,7 +32,7 @@ void count_in_parent(Env& env, anon_vma* parent_root, int& num_children) {
 anon_vma* anon_vma_create_root(Env& env, CallSite site) {
   anon_vma* av = env.alloc_anon_vma(site);
   if (!av) return nullptr;
-  env.touch(av);
+  env.touch(av, Touched::kCounters);
   count_in_parent(env, av, av->num_children_);  // a root is its own parent: the self link
   return av;
 }
@@ -40,7 +40,7 @@ anon_vma* anon_vma_create_root(Env& env, CallSite site) {
 void anon_vma_make_child(Env& env, anon_vma* av, anon_vma* parent) {
   assert(av->is_root() && av->refcount_ == 1 && av->num_children_ == 0 &&
          av->num_active_vmas_ == 0 && av->rb_root.empty() && "adopting a used anon_vma");
-  env.touch(av);  // and so its family: parent and root change below
+  env.touch(av, Touched::kLinks | Touched::kCounters);  // and its parent's and root's counters
   av->parent_ = parent;
   av->root_ = parent->root_;
   // The root's rwsem guards the whole family, so it must outlive this child.
@@ -76,7 +76,7 @@ void anon_vma_tree_emptied(anon_vma* av) {
 
 void put_anon_vma(Env& env, anon_vma* av) {
   assert(av->refcount_ > 0);
-  env.touch(av);
+  env.touch(av, Touched::kCounters);
   if (--av->refcount_ > 0) return;
   // __put_anon_vma: free, then return the child's pin on the root.
   assert(av->num_children_ == 0 && av->num_active_vmas_ == 0 &&
@@ -84,7 +84,7 @@ void put_anon_vma(Env& env, anon_vma* av) {
   anon_vma* root = av->root_;
   env.free_anon_vma(av, CallSite::put_anon_vma);
   if (root == av) return;
-  env.touch(root);
+  env.touch(root, Touched::kCounters);
   if (--root->refcount_ == 0) env.free_anon_vma(root, CallSite::put_anon_vma);
 }
 

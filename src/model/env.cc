@@ -66,7 +66,7 @@ anon_vma* Env::alloc_anon_vma(CallSite site) {
   av->id_ = next_anon_vma_id_++;
   av->slot_ = static_cast<std::uint32_t>(anon_vmas_.size());
   anon_vmas_.push_back(av);
-  touch(av);
+  touch(av, Touched::kLinks | Touched::kCounters);  // new: no AVC in its tree yet
   ++site_counts_[static_cast<int>(site)].anon_vma_alloc;
   if (options_.record_events)
     events_.push_back({EventType::alloc, ObjectKind::anon_vma, site, av->id_});
@@ -106,6 +106,8 @@ anon_vma_chain* Env::alloc_avc(CallSite site) {
 void Env::free_avc(anon_vma_chain* avc, CallSite site) {
   assert(avc->same_vma.empty() && "freeing an AVC still on a same_vma list");
   --live_avcs_;
+  // Its tree must not hold it any more: the checker looks at that tree again.
+  if (avc->anon_vma && is_live(avc->anon_vma)) touch(avc->anon_vma, Touched::kTreeErase);
   ++site_counts_[static_cast<int>(site)].avc_free;
   if (options_.record_events) {
     auto it = avc_ids_.find(avc);
@@ -236,7 +238,7 @@ void Env::touch_pages(const vm_area_struct* vma) {
 void Env::touch_range(const vm_area_struct* vma, std::uint32_t old_start, std::uint32_t old_end,
                       std::uint64_t old_pgoff) {
   touch(vma);
-  vma->for_each_avc([&](const anon_vma_chain& avc) { touch(avc.anon_vma); });
+  vma->for_each_avc([&](const anon_vma_chain& avc) { touch(avc.anon_vma, Touched::kTreeErase); });
   const int slot = vma->vm_mm->slot;
   const std::uint32_t start = vma->vm_start, end = vma->vm_end;
   // A page keeps its pgoff iff vm_pgoff - vm_start did not change.

@@ -205,7 +205,14 @@ class Env {
   }
   // vma's pages lose their context (its AVCs are about to be unlinked).
   void touch_context(const vm_area_struct* vma);
-  void touch(const anon_vma* av) { touched_.anon_vmas.push_back({av, av->id_}); }
+  void touch(const anon_vma* av, std::uint8_t what = Touched::kAll) {
+    touched_.anon_vmas.push_back({av, av->id_, what});
+  }
+  // avc was just inserted in its anon_vma's tree.
+  void touch_insert(const anon_vma_chain* avc) {
+    touched_.inserted.push_back(avc);
+    touch(avc->anon_vma, Touched::kTreeInsert);
+  }
   void touch(const folio* f) { touched_.folios.push_back({f, f->id}); }
   // An AVC joined (+1) or left (-1) a VMA's anon_vma_chain list.
   void touch_chain_link(int delta) { touched_.chain_links += delta; }

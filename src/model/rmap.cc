@@ -77,7 +77,7 @@ int clone_chain(Env& env, vm_area_struct* dst, const vm_area_struct* src, bool f
       anon_vma_chain* avc = anon_vma_chain::from_same_vma(n);
       root = lock_anon_vma_root(env, root, avc->anon_vma);
       avc->anon_vma->rb_root.insert(*avc);
-      env.touch(avc->anon_vma);
+      env.touch_insert(avc);
       consider(avc->anon_vma);
     }
   } else {
@@ -92,12 +92,15 @@ int clone_chain(Env& env, vm_area_struct* dst, const vm_area_struct* src, bool f
       root = lock_anon_vma_root(env, root, av);
       anon_vma_chain_link(dst, avc, av);
       env.touch_chain_link(+1);
-      env.touch(av);
+      env.touch_insert(avc);
       consider(av);
     }
   }
   if (!fork) active = src->anon_vma;
-  if (active) vma_attach_anon_vma(dst, active);
+  if (active) {
+    vma_attach_anon_vma(dst, active);
+    env.touch(active, Touched::kActive);
+  }
   env.touch(dst);
   unlock_anon_vma_root(env, root);
   return 0;
@@ -141,7 +144,8 @@ int anon_vma_prepare(Env& env, vm_area_struct* vma) {
   vma_attach_anon_vma(vma, av);
   anon_vma_chain_link(vma, avc, av);
   env.touch(vma);
-  env.touch(av);
+  env.touch(av, Touched::kActive);
+  env.touch_insert(avc);
   env.touch_chain_link(+1);
   env.unlock(Lock::page_table_lock);
   anon_vma_unlock_write(env, av);
@@ -220,7 +224,8 @@ int anon_vma_fork(Env& env, vm_area_struct* vma, const vm_area_struct* pvma) {
   anon_vma_lock_write(env, av);
   anon_vma_chain_link(vma, avc, av);
   env.touch(vma);
-  env.touch(av);
+  env.touch(av, Touched::kActive);
+  env.touch_insert(avc);
   env.touch_chain_link(+1);
   anon_vma_unlock_write(env, av);
   env.cover(Path::fork_new_anon_vma);
@@ -240,7 +245,7 @@ void unlink_anon_vmas(Env& env, vm_area_struct* vma) {
     anon_vma* av = avc->anon_vma;
     root = lock_anon_vma_root(env, root, av);
     av->rb_root.erase(*avc);
-    env.touch(av);
+    env.touch(av, Touched::kTreeErase | Touched::kCounters);
     if (av->rb_root.empty()) {
       anon_vma_tree_emptied(av);
       continue;
@@ -249,7 +254,10 @@ void unlink_anon_vmas(Env& env, vm_area_struct* vma) {
     env.touch_chain_link(-1);
     env.free_avc(avc, CallSite::unlink_anon_vmas);
   }
-  if (vma->anon_vma) vma_detach_anon_vma(vma);
+  if (vma->anon_vma) {
+    env.touch(vma->anon_vma, Touched::kActive);
+    vma_detach_anon_vma(vma);
+  }
   unlock_anon_vma_root(env, root);
 
   // Pass 2, unlocked (__put_anon_vma may need the lock): children come

@@ -19,6 +19,7 @@
 namespace rmaplab::model {
 
 struct anon_vma;
+struct anon_vma_chain;
 struct folio;
 struct vm_area_struct;
 
@@ -46,11 +47,20 @@ struct Touched {
     const vm_area_struct* from;
     std::uint32_t from_id;
   };
-  // An anon_vma whose counters, tree, parent or root changed (its whole
-  // family is checked), freed ones included.
+  // An anon_vma that changed, freed ones included, and what changed (which
+  // decides what the checker recounts; kAll when unsure).
+  enum What : std::uint8_t {
+    kTreeInsert = 1,  // AVCs inserted in its tree (listed in `inserted`)
+    kTreeErase = 2,   // AVCs erased from its tree, or re-filed under new keys
+    kActive = 4,      // num_active_vmas (a VMA attached or detached)
+    kCounters = 8,    // num_children or refcount
+    kLinks = 16,      // its parent or root
+    kAll = 31,
+  };
   struct AnonVma {
     const anon_vma* av;
     std::uint32_t id;
+    std::uint8_t what;
   };
   // A folio whose mapcount, mapping or index changed.
   struct Folio {
@@ -62,6 +72,7 @@ struct Touched {
   std::vector<Vma> vmas;
   std::vector<Inherit> inherits;
   std::vector<AnonVma> anon_vmas;
+  std::vector<const anon_vma_chain*> inserted;  // into their anon_vma's tree
   std::vector<Folio> folios;
   std::vector<std::uint32_t> freed_vmas, freed_folios;  // ids
   // VMAs whose pages lost their context (pgoff no longer linear with the
@@ -79,6 +90,7 @@ struct Touched {
     vmas.clear();
     inherits.clear();
     anon_vmas.clear();
+    inserted.clear();
     folios.clear();
     freed_vmas.clear();
     freed_folios.clear();
