@@ -82,6 +82,7 @@
 // Env::reset_touched() before each operation.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -107,5 +108,10 @@ std::optional<Finding> check_invariants(const model::Machine& machine,
 // check_invariants returns when something touched is broken, else nothing.
 std::optional<Finding> check_touched(const model::Machine& machine,
                                      const std::vector<std::string>& process_names);
+
+// How many times, in this thread, check_touched saw a broken instance that
+// the full check then did not confirm: a false alarm costs a full check, and
+// a valid run should cause none (the tests hold it to 0).
+std::uint64_t check_touched_false_alarms();
 
 }  // namespace rmaplab

@@ -37,6 +37,9 @@ struct Fact {
   std::uint32_t pos = 0;    // its position on that chain
   bool member = false;      // of a touched family
   std::uint8_t what = 0;    // Touched::What bits recorded for it
+  bool seen = false;        // its first record read: active_before is set
+  int active_before = 0;    // num_active_vmas before the operation
+  int active_delta = 0;     // VMAs pointing at it now minus before
   enum class Walk : std::uint8_t { unvisited, visiting, done } walk = Walk::unvisited;
   std::size_t listed = 0, size = 0;
   int active = 0, children = 0, family = 0;
@@ -207,8 +210,13 @@ class Detector {
         fact(av).member = true;
         members_.push_back(av);
       }
-    for (const Touched::AnonVma& t : t_.anon_vmas)
-      if (env_.is_live(t.av, t.id)) fact(t.av).what |= t.what;
+    for (const Touched::AnonVma& t : t_.anon_vmas) {
+      if (!env_.is_live(t.av, t.id)) continue;
+      Fact& f = fact(t.av);
+      f.what |= t.what;
+      if (!f.seen) f.active_before = t.num_active_vmas;
+      f.seen = true;
+    }
     for (const anon_vma* av : members_) {
       if (av->is_root()) {
         if (av->parent() != av) return false;
@@ -244,8 +252,30 @@ class Detector {
   // the VMAs in its tree. num_active_vmas is recounted where a VMA was
   // attached or detached; num_children and refcount (I7, I8) for every
   // member, from the members' links and tree emptiness.
+  // For I6 outside whole families: each touched VMA's anon_vma before the
+  // operation (its first record, unless allocated during it) and now (none
+  // if freed), as a difference per anon_vma.
+  void count_active_moves() {
+    std::vector<std::size_t> order(t_.vmas.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return t_.vmas[a].id < t_.vmas[b].id; });
+    std::vector<std::uint32_t> allocated = t_.allocated_vmas;
+    sort_unique(allocated);
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      const Touched::Vma& first = t_.vmas[order[k]];
+      if (k > 0 && t_.vmas[order[k - 1]].id == first.id) continue;
+      const anon_vma* before = sorted_has(allocated, first.id) ? nullptr : first.active;
+      const anon_vma* now = sorted_has(freed_vmas_, first.id) ? nullptr : first.vma->anon_vma;
+      if (before == now) continue;
+      if (live(before)) --fact(before).active_delta;
+      if (live(now)) ++fact(now).active_delta;
+    }
+  }
+
   bool check_families() {
     if (members_.empty()) return true;
+    count_active_moves();
     std::vector<const anon_vma*> full;
     for (const anon_vma* av : members_) {
       Fact& f = fact(av);
@@ -256,6 +286,10 @@ class Detector {
     sort_unique(full);
     auto whole = [&](const anon_vma* av) { return sorted_has(full, av->root()); };
     for (const anon_vma* av : members_) {
+      // Re-filed AVCs: the tree holds the same ones (each is on its touched
+      // VMA's chain, and each AVC there is in its tree), under new keys.
+      if (!whole(av) && (fact(av).what & Touched::kTreeRekey) && !av->rb_root.validate().empty())
+        return false;
       if (!whole(av)) continue;
       if (!av->rb_root.validate().empty()) return false;
       std::size_t size = 0;
@@ -277,10 +311,18 @@ class Detector {
       for (const anon_vma_chain* a = av->rb_root.first(); a; a = av->rb_root.next(*a))
         if (!check_chain(*a->vma, /*full=*/false)) return false;
     }
-    for (const anon_vma_chain* a : t_.inserted) {
+    std::vector<Touched::FreedAvc> freed = t_.freed_avcs;
+    std::sort(freed.begin(), freed.end());
+    for (std::size_t i = 0; i < t_.inserted.size(); ++i) {
+      const anon_vma_chain* a = t_.inserted[i];
+      // Freed after it was inserted (the last free of that slot is the one to ask).
+      auto it = std::upper_bound(freed.begin(), freed.end(),
+                                 Touched::FreedAvc{a, static_cast<std::size_t>(-1)});
+      if (it != freed.begin() && std::prev(it)->avc == a && std::prev(it)->inserted > i) continue;
       const anon_vma* av = a->anon_vma;
       if (!live(av) || whole(av)) continue;
-      if (!sorted_has(chain_avcs_, a) || !path_ok(*av, *a)) return false;
+      if (!sorted_has(chain_avcs_, a)) return false;
+      if (!(fact(av).what & Touched::kTreeRekey) && !path_ok(*av, *a)) return false;
     }
     for (const anon_vma* av : members_) {
       const Fact& f = fact(av);
@@ -289,11 +331,9 @@ class Detector {
         return false;  // I7, I8
       if (whole(av)) {
         if (f.listed != f.size || av->num_active_vmas() != f.active) return false;  // I3, I6
-      } else if (f.what & Touched::kActive) {
-        int active = 0;
-        for (const anon_vma_chain* a = av->rb_root.first(); a; a = av->rb_root.next(*a))
-          active += a->vma->anon_vma == av;
-        if (av->num_active_vmas() != active) return false;  // I6
+      } else if ((f.what & Touched::kActive) &&
+                 av->num_active_vmas() - f.active_before != f.active_delta) {
+        return false;  // I6: it moved by as many VMAs as moved to or from it
       }
     }
     return true;
@@ -504,12 +544,20 @@ class Detector {
   std::uint64_t epoch_ = 0, stamp_ = 0;
 };
 
+thread_local std::uint64_t false_alarms = 0;
+
 }  // namespace
 
 std::optional<Finding> check_touched(const model::Machine& machine,
                                      const std::vector<std::string>& process_names) {
+  // Nothing recorded what changed: only the full check can tell.
+  if (!machine.env().tracking_touched()) return check_invariants(machine, process_names);
   if (!Detector(machine).broken()) return std::nullopt;
-  return check_invariants(machine, process_names);
+  auto finding = check_invariants(machine, process_names);
+  if (!finding) ++false_alarms;
+  return finding;
 }
+
+std::uint64_t check_touched_false_alarms() { return false_alarms; }
 
 }  // namespace rmaplab

@@ -89,6 +89,7 @@ std::string read(const std::filesystem::path& path) {
 // --- the differential: the touched check finds what the full check finds ---
 
 TEST(CheckTouched, FindsWhatTheFullCheckFindsOnEveryExampleUnderEveryProfile) {
+  const std::uint64_t alarms = check_touched_false_alarms();
   const auto paths = examples();
   ASSERT_GE(paths.size(), 20u);
   for (const model::Profile* profile : model::profiles()) {
@@ -100,6 +101,8 @@ TEST(CheckTouched, FindsWhatTheFullCheckFindsOnEveryExampleUnderEveryProfile) {
       if (profile->name == "linux-6.18") EXPECT_EQ(full, First{}) << path.filename();
     }
   }
+  // Nor did it ever suspect a valid state (each false alarm is a full check).
+  EXPECT_EQ(check_touched_false_alarms(), alarms);
 }
 
 TEST(CheckTouched, FindsTheCveUnderDegreeAtTheSameLine) {
@@ -113,6 +116,7 @@ TEST(CheckTouched, FindsTheCveUnderDegreeAtTheSameLine) {
 }
 
 TEST(CheckTouched, FindsWhatTheFullCheckFindsOnGeneratedScriptsUnderEveryProfile) {
+  const std::uint64_t alarms = check_touched_false_alarms();
   int scripts = 0, violations = 0;
   for (const model::Profile* profile : model::profiles()) {
     for (std::uint64_t seed = 1; seed <= 120; ++seed) {
@@ -136,6 +140,7 @@ TEST(CheckTouched, FindsWhatTheFullCheckFindsOnGeneratedScriptsUnderEveryProfile
     }
   }
   EXPECT_EQ(scripts, 120 * static_cast<int>(model::profiles().size()));
+  EXPECT_EQ(check_touched_false_alarms(), alarms);
   RecordProperty("violations", violations);
 }
 
@@ -225,6 +230,25 @@ TEST(CheckTouched, ChecksTheTreePathOfAnAvcAForkInserted) {
     EXPECT_EQ(f->rule.substr(0, 2), "I3") << f->rule;
   }
   --last;
+}
+
+TEST(CheckTouched, WithoutResetTouchedRecordsNothingAndChecksEverything) {
+  const Script script = parse("spawn P\nP mmap 0 8\nP write 0 8\nP fork C\n");
+  model::Env env;
+  model::Machine machine(env);
+  for (const Op& op : script.ops) machine.apply(op);
+  EXPECT_FALSE(env.tracking_touched());
+  EXPECT_TRUE(env.touched().pages.empty());
+  EXPECT_TRUE(env.touched().anon_vmas.empty());
+  anon_vma* child = nullptr;
+  for (anon_vma* a : env.anon_vmas())
+    if (!a->is_root()) child = a;
+  ASSERT_NE(child, nullptr);
+  ++model::anon_vma_test_access::num_active_vmas(*child);  // nothing marks it touched
+  const auto f = check_touched(machine, script.procs);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->rule.substr(0, 2), "I6");
+  --model::anon_vma_test_access::num_active_vmas(*child);
 }
 
 // --- L1: no root rwsem is held between operations ---

@@ -108,6 +108,7 @@ void Env::free_avc(anon_vma_chain* avc, CallSite site) {
   --live_avcs_;
   // Its tree must not hold it any more: the checker looks at that tree again.
   if (avc->anon_vma && is_live(avc->anon_vma)) touch(avc->anon_vma, Touched::kTreeErase);
+  if (tracking_) touched_.freed_avcs.push_back({avc, touched_.inserted.size()});
   ++site_counts_[static_cast<int>(site)].avc_free;
   if (options_.record_events) {
     auto it = avc_ids_.find(avc);
@@ -123,6 +124,7 @@ vm_area_struct* Env::alloc_vma() {
   auto* vma = new (vma_pool_.get()) vm_area_struct();
   vma->id = next_vma_id_++;
   ++live_vmas_;
+  if (tracking_) touched_.allocated_vmas.push_back(vma->id);
   return vma;
 }
 
@@ -130,7 +132,7 @@ void Env::free_vma(vm_area_struct* vma) {
   assert(!vma->anon_vma && vma->anon_vma_chain.empty() &&
          "freeing a VMA still linked to anon_vmas");
   --live_vmas_;
-  touched_.freed_vmas.push_back(vma->id);
+  if (tracking_) touched_.freed_vmas.push_back(vma->id);
   vma->~vm_area_struct();
   vma_pool_.put(vma);
 }
@@ -144,7 +146,7 @@ folio* Env::alloc_folio() {
 
 void Env::free_folio(folio* f) {
   --live_folios_;
-  touched_.freed_folios.push_back(f->id);
+  if (tracking_) touched_.freed_folios.push_back(f->id);
   f->~folio();
   folio_pool_.put(f);
 }
@@ -237,8 +239,12 @@ void Env::touch_pages(const vm_area_struct* vma) {
 
 void Env::touch_range(const vm_area_struct* vma, std::uint32_t old_start, std::uint32_t old_end,
                       std::uint64_t old_pgoff) {
+  if (!tracking_) return;
   touch(vma);
-  vma->for_each_avc([&](const anon_vma_chain& avc) { touch(avc.anon_vma, Touched::kTreeErase); });
+  vma->for_each_avc([&](const anon_vma_chain& avc) {
+    touched_.inserted.push_back(&avc);
+    touch(avc.anon_vma, Touched::kTreeRekey);
+  });
   const int slot = vma->vm_mm->slot;
   const std::uint32_t start = vma->vm_start, end = vma->vm_end;
   // A page keeps its pgoff iff vm_pgoff - vm_start did not change.
@@ -252,6 +258,7 @@ void Env::touch_range(const vm_area_struct* vma, std::uint32_t old_start, std::u
 }
 
 void Env::touch_context(const vm_area_struct* vma) {
+  if (!tracking_) return;
   touch(vma);
   touched_.context_changed.push_back(vma->id);
   if (vma->vm_mm) touch_pages(vma);

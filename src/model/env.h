@@ -183,13 +183,21 @@ class Env {
   // --- what the current operation touched (touched.h) ---
   // The driver calls reset_touched() before each operation; the model calls
   // the touch functions where it changes state; check_touched reads touched().
+  // Recording starts with the first reset_touched(): an Env nobody checks
+  // incrementally records nothing (and check_touched then checks everything).
   const Touched& touched() const { return touched_; }
-  void reset_touched() { touched_.clear(live_avcs_); }
+  void reset_touched() {
+    tracking_ = true;
+    touched_.clear(live_avcs_);
+  }
+  bool tracking_touched() const { return tracking_; }
   // vma's place in its mm, its anon_vma or its chain changed.
-  void touch(const vm_area_struct* vma) { touched_.vmas.push_back({vma, vma->id}); }
+  void touch(const vm_area_struct* vma) {
+    if (tracking_) touched_.vmas.push_back({vma, vma->id, vma->anon_vma});
+  }
   // PTEs (or their context) of process `slot` in [start, end) changed.
   void touch_pages(int slot, std::uint32_t start, std::uint32_t end) {
-    touched_.pages.push_back({slot, start, end});
+    if (tracking_) touched_.pages.push_back({slot, start, end});
   }
   void touch_pages(const vm_area_struct* vma);  // its whole range, in its mm
   // vma's range or pgoff was just set; it was [old_start, old_end) at
@@ -200,22 +208,26 @@ class Env {
                    std::uint64_t old_pgoff);
   // vma was split off `from`, with a copy of its chain (Touched::Inherit).
   void touch_inherit(const vm_area_struct* vma, const vm_area_struct* from) {
+    if (!tracking_) return;
     touch(vma);
     touched_.inherits.push_back({vma, vma->id, from, from->id});
   }
   // vma's pages lose their context (its AVCs are about to be unlinked).
   void touch_context(const vm_area_struct* vma);
   void touch(const anon_vma* av, std::uint8_t what = Touched::kAll) {
-    touched_.anon_vmas.push_back({av, av->id_, what});
+    if (tracking_) touched_.anon_vmas.push_back({av, av->id_, what, av->num_active_vmas_});
   }
   // avc was just inserted in its anon_vma's tree.
   void touch_insert(const anon_vma_chain* avc) {
+    if (!tracking_) return;
     touched_.inserted.push_back(avc);
     touch(avc->anon_vma, Touched::kTreeInsert);
   }
-  void touch(const folio* f) { touched_.folios.push_back({f, f->id}); }
+  void touch(const folio* f) {
+    if (tracking_) touched_.folios.push_back({f, f->id});
+  }
   // An AVC joined (+1) or left (-1) a VMA's anon_vma_chain list.
-  void touch_chain_link(int delta) { touched_.chain_links += delta; }
+  void touch_chain_link(int delta) { touched_.chain_links += delta; }  // cheaper than a test
 
  private:
   bool fail_now();
@@ -235,6 +247,7 @@ class Env {
   std::vector<const anon_vma*> held_roots_;  // root rwsems held now
   std::size_t live_avcs_ = 0, live_vmas_ = 0, live_folios_ = 0;
   Touched touched_;
+  bool tracking_ = false;  // since the first reset_touched()
 };
 
 }  // namespace rmaplab::model

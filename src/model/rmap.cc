@@ -97,11 +97,11 @@ int clone_chain(Env& env, vm_area_struct* dst, const vm_area_struct* src, bool f
     }
   }
   if (!fork) active = src->anon_vma;
+  env.touch(dst);  // before the attach: the checker wants its anon_vma before
   if (active) {
-    vma_attach_anon_vma(dst, active);
     env.touch(active, Touched::kActive);
+    vma_attach_anon_vma(dst, active);
   }
-  env.touch(dst);
   unlock_anon_vma_root(env, root);
   return 0;
 }
@@ -141,10 +141,10 @@ int anon_vma_prepare(Env& env, vm_area_struct* vma) {
   }
   anon_vma_lock_write(env, av);
   env.lock(Lock::page_table_lock);  // against threads faulting the same VMA
-  vma_attach_anon_vma(vma, av);
-  anon_vma_chain_link(vma, avc, av);
   env.touch(vma);
   env.touch(av, Touched::kActive);
+  vma_attach_anon_vma(vma, av);
+  anon_vma_chain_link(vma, avc, av);
   env.touch_insert(avc);
   env.touch_chain_link(+1);
   env.unlock(Lock::page_table_lock);
@@ -220,11 +220,11 @@ int anon_vma_fork(Env& env, vm_area_struct* vma, const vm_area_struct* pvma) {
       return -ENOMEM;
     }
   }
+  env.touch(vma);
+  env.touch(av, Touched::kActive);
   vma_attach_anon_vma(vma, av);
   anon_vma_lock_write(env, av);
   anon_vma_chain_link(vma, avc, av);
-  env.touch(vma);
-  env.touch(av, Touched::kActive);
   env.touch_insert(avc);
   env.touch_chain_link(+1);
   anon_vma_unlock_write(env, av);
