@@ -59,10 +59,19 @@
 //   I1, I2, I3 (lists), I4, I5 for each touched VMA's chain, and I11 against
 //      an untouched VMA sharing its anon_vma in its process (those agreed
 //      before) or else against every touched one;
-//   the whole family (by root) of each touched anon_vma: I9 over its
-//      members, every member's tree (I3), the chains of every VMA found
-//      through the root's tree (each family VMA has the root on its chain),
-//      and I6, I7, I8 recounted from them: O(the family's AVCs);
+//   the family (by root) of each touched anon_vma: I9 over its members
+//      (O(live anon_vmas) for the scan; the parent walk once per member),
+//      I7 and I8 recounted from the members; where AVCs were erased from a
+//      tree, every member's tree (I3), the chains of every VMA found through
+//      the root's tree (each family VMA has the root on its chain) and I3,
+//      I6 recounted from them: O(the family's AVCs); otherwise each tree
+//      with re-filed AVCs is validated (O(tree)), each inserted AVC's path
+//      to its tree's root is checked (O(log^2 n)) and must be on its touched
+//      VMA's chain, the chains holding an anon_vma whose parent or root
+//      changed are checked (the VMAs in its tree), and I6 is checked as a
+//      difference: num_active_vmas moved by as many VMAs as moved to or
+//      from it (from each touched VMA's first record, made before any
+//      attach or detach);
 //   globally for I3, that the live AVCs are those on lists before the
 //      operation plus the ones it linked minus the ones it unlinked;
 //   B3 and I10 for every present PTE in a touched page range, where the
@@ -74,12 +83,20 @@
 //      tree at its index) finds exactly mapcount PTEs mapping it; a shared
 //      memory folio is counted in the VMAs mapping its object (O(VMAs) for
 //      an operation that touches shared memory).
-// What the full check adds is only this assumption's independence: it does
-// not trust that every change was recorded, nor that the state was valid
-// before. When check_touched finds a broken instance it runs the full check
-// and returns its finding, so it never reports what check_invariants would
-// not, and reports the same first cause. The driver calls
-// Env::reset_touched() before each operation.
+// The model keeps its side of this with one touch call where it changes
+// state (src/model/env.h, Env::touch*): the tests plant a corruption of each
+// rule, mark what they changed, and expect the same finding from both
+// checks; and over every example and generated scripts under every profile
+// (with and without an injected allocation failure) both give the same
+// first violation. What the full check adds is only independence from that
+// assumption: it does not trust that every change was recorded, nor that
+// the state was valid before; nor that a tree's insertion and rebalancing
+// change only the inserted node's path and the children of its nodes.
+// When check_touched finds a broken instance it runs the full check and
+// returns its finding, so it never reports what check_invariants would not,
+// and reports the same first cause. The driver calls Env::reset_touched()
+// before each operation; an Env never reset recorded nothing, and then
+// check_touched is the full check.
 #pragma once
 
 #include <cstdint>
