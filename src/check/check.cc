@@ -56,6 +56,7 @@ class Checker {
       : m_(m), env_(m.env()), names_(names) {}
 
   Result run() {
+    if (auto f = check_locks()) return f;           // L1
     if (auto f = check_leaks()) return f;           // I12
     if (auto f = check_vma_layout()) return f;      // B1
     if (auto f = check_forest()) return f;          // I9
@@ -151,6 +152,16 @@ class Checker {
   bool on_stamped_chain(const anon_vma* av) {
     const AvFacts* f = facts(av);
     return f && f->stamp == stamp_;
+  }
+
+  // L1: every path that takes a root rwsem drops it before the operation
+  // ends; one still held would deadlock the next writer.
+  Result check_locks() const {
+    if (const std::size_t held = env_.rwsems_held())
+      return finding("L1 locks_released",
+                     fmt::format("{} anon_vma root rwsem{} still held after the operation", held,
+                                 held == 1 ? " is" : "s are"));
+    return std::nullopt;
   }
 
   // I12: an exited workload leaves nothing behind, so every allocation found

@@ -6,6 +6,8 @@
 // numbering, I9 and I12 are this checker's own (the guide's I9, "an empty
 // tree has no non-empty descendant", follows from I3 and I4; its I12, "a
 // singular chain holds a root", from I4 and I9).
+//   L1 locks_released  between operations no anon_vma root rwsem is held
+//                      (every path that takes one drops it)
 //   I12 leak           once every process has exited, no anon_vma, AVC, VMA or
 //                      folio is left (checked first then: a leftover object
 //                      is the finding, not its stale counters)
@@ -44,8 +46,60 @@
 //
 // Cost: linear in VMAs x chain length, anon_vmas, tree nodes and present
 // PTEs (hash lookups aside); never quadratic in the number of anon_vmas.
+//
+// check_touched evaluates the same rules restricted to what the last
+// operation touched (model::Env::touched(), see src/model/touched.h), on a
+// state that passed before it. That keeps every rule because an instance of
+// a rule is a fact about a few objects, and an object no operation touched
+// cannot have changed: if every object of an instance is untouched, it holds
+// as it held before. So it checks
+//   L1, and I12 from the Env's live counts (O(1) while processes remain);
+//   B1 for each touched VMA and its two neighbours, and globally the VMA
+//      count against the address spaces (O(processes));
+//   I1, I2, I3 (lists), I4, I5 for each touched VMA's chain, and I11 against
+//      an untouched VMA sharing its anon_vma in its process (those agreed
+//      before) or else against every touched one;
+//   the family (by root) of each touched anon_vma: I9 over its members
+//      (O(live anon_vmas) for the scan; the parent walk once per member),
+//      I7 and I8 recounted from the members; where AVCs were erased from a
+//      tree, every member's tree (I3), the chains of every VMA found through
+//      the root's tree (each family VMA has the root on its chain) and I3,
+//      I6 recounted from them: O(the family's AVCs); otherwise each tree
+//      with re-filed AVCs is validated (O(tree)), each inserted AVC's path
+//      to its tree's root is checked (O(log^2 n)) and must be on its touched
+//      VMA's chain, the chains holding an anon_vma whose parent or root
+//      changed are checked (the VMAs in its tree), and I6 is checked as a
+//      difference: num_active_vmas moved by as many VMAs as moved to or
+//      from it (from each touched VMA's first record, made before any
+//      attach or detach);
+//   globally for I3, that the live AVCs are those on lists before the
+//      operation plus the ones it linked minus the ones it unlinked;
+//   B3 and I10 for every present PTE in a touched page range, where the
+//      model records PTE changes and changes of the context PTEs are checked
+//      against (a VMA's pgoff no longer linear, AVCs unlinked, pages that
+//      changed VMA; a split's new VMA is checked to carry its source's
+//      context instead of rechecking its pages);
+//   B2 and I10 for each touched folio: its rmap walk (the folio's anon_vma's
+//      tree at its index) finds exactly mapcount PTEs mapping it; a shared
+//      memory folio is counted in the VMAs mapping its object (O(VMAs) for
+//      an operation that touches shared memory).
+// The model keeps its side of this with one touch call where it changes
+// state (src/model/env.h, Env::touch*): the tests plant a corruption of each
+// rule, mark what they changed, and expect the same finding from both
+// checks; and over every example and generated scripts under every profile
+// (with and without an injected allocation failure) both give the same
+// first violation. What the full check adds is only independence from that
+// assumption: it does not trust that every change was recorded, nor that
+// the state was valid before; nor that a tree's insertion and rebalancing
+// change only the inserted node's path and the children of its nodes.
+// When check_touched finds a broken instance it runs the full check and
+// returns its finding, so it never reports what check_invariants would not,
+// and reports the same first cause. The driver calls Env::reset_touched()
+// before each operation; an Env never reset recorded nothing, and then
+// check_touched is the full check.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,5 +119,16 @@ struct Finding {
 // `process_names[slot]` names processes in messages.
 std::optional<Finding> check_invariants(const model::Machine& machine,
                                         const std::vector<std::string>& process_names);
+
+// The same rules over what the operation since Env::reset_touched() touched
+// (see above); the state before it must have passed. Returns what
+// check_invariants returns when something touched is broken, else nothing.
+std::optional<Finding> check_touched(const model::Machine& machine,
+                                     const std::vector<std::string>& process_names);
+
+// How many times, in this thread, check_touched saw a broken instance that
+// the full check then did not confirm: a false alarm costs a full check, and
+// a valid run should cause none (the tests hold it to 0).
+std::uint64_t check_touched_false_alarms();
 
 }  // namespace rmaplab

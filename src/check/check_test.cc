@@ -41,9 +41,15 @@ class World {
       const model::OpResult r = machine_.apply(op);
       EXPECT_FALSE(r.fault) << "line " << op.line << " faults";
     }
+    // What a test plants comes after this, as an operation would; the test
+    // marks what it changed, as the model's touch calls would.
+    env_.reset_touched();
   }
 
   std::optional<Finding> check() const { return check_invariants(machine_, script_.procs); }
+  std::optional<Finding> check_touched() const {
+    return rmaplab::check_touched(machine_, script_.procs);
+  }
 
   model::Env& env() { return env_; }
   model::mm_struct& proc(std::string_view name) {
@@ -146,6 +152,14 @@ std::optional<Violation> first_violation(std::string_view text) {
       return ::testing::AssertionFailure()
              << "the message does not name " << o << ": " << f->message;
   return ::testing::AssertionSuccess() << f->rule << ": " << f->message;
+}
+
+// Both checks name `rule` and every object: the full one, and check_touched
+// over what the test marked touched.
+::testing::AssertionResult BothReport(const World& w, std::string_view rule,
+                                      std::initializer_list<std::string_view> objects) {
+  if (auto r = Reports(w.check(), rule, objects); !r) return r << " (check_invariants)";
+  return Reports(w.check_touched(), rule, objects) << " (check_touched)";
 }
 
 // One process, one faulted 8-page VMA: root anon_vma #1, 8 folios.
@@ -311,7 +325,8 @@ TEST(CheckPasses, EveryExample) {
 TEST(CheckFails, I1AnonVmaWithoutChain) {
   World w(kFaulted);
   w.vma("P", 0).anon_vma = nullptr;  // the chain still holds #1
-  EXPECT_TRUE(Reports(w.check(), "I1", {w.vma_name("P", 0), "anon_vma #1"}));
+  w.env().touch(&w.vma("P", 0));
+  EXPECT_TRUE(BothReport(w, "I1", {w.vma_name("P", 0), "anon_vma #1"}));
 }
 
 TEST(CheckFails, I2AnonVmaNotOnChain) {
@@ -323,29 +338,36 @@ P mmap 10 4
 P write 10         # root #2
 )");
   w.vma("P", 0).anon_vma = &w.av(2);  // chain still [#1]
-  EXPECT_TRUE(Reports(w.check(), "I2", {w.vma_name("P", 0), "anon_vma #2"}));
+  w.env().touch(&w.vma("P", 0));
+  EXPECT_TRUE(BothReport(w, "I2", {w.vma_name("P", 0), "anon_vma #2"}));
 }
 
 TEST(CheckFails, I2TwoAvcsForOneAnonVma) {
   World w(kFaulted);
   anon_vma_chain* extra = w.env().alloc_avc(CallSite::anon_vma_clone);
   model::anon_vma_chain_link(&w.vma("P", 0), extra, &w.av(1));
-  EXPECT_TRUE(Reports(w.check(), "I2", {w.vma_name("P", 0), "two AVCs for anon_vma #1"}));
+  w.env().touch(&w.vma("P", 0));
+  w.env().touch(&w.av(1));
+  w.env().touch_chain_link(+1);
+  EXPECT_TRUE(BothReport(w, "I2", {w.vma_name("P", 0), "two AVCs for anon_vma #1"}));
 }
 
 TEST(CheckFails, I3AvcOnListButNotInTree) {
   World w(kForked);
   anon_vma& root = w.av(1);
   root.rb_root.erase(World::avc(w.vma("C", 0), root));  // still on C's list
-  EXPECT_TRUE(
-      Reports(w.check(), "I3", {"AVC (" + w.vma_name("C", 0) + ", anon_vma #1)", "not in"}));
+  w.env().touch(&root);
+  w.env().touch(&w.vma("C", 0));
+  EXPECT_TRUE(BothReport(w, "I3", {"AVC (" + w.vma_name("C", 0) + ", anon_vma #1)", "not in"}));
 }
 
 TEST(CheckFails, I3PgoffChangedWithoutReinsertingAvcs) {
   World w(kFaulted);
-  w.vma("P", 0).vm_pgoff += 100;  // the tree still files it under the old range
+  vm_area_struct& v = w.vma("P", 0);
+  v.vm_pgoff += 100;  // the tree still files it under the old range
+  w.env().touch_range(&v, v.vm_start, v.vm_end, v.vm_pgoff - 100);
   EXPECT_TRUE(
-      Reports(w.check(), "I3", {"anon_vma #1", "AVC (" + w.vma_name("P", 0) + ", anon_vma #1)"}));
+      BothReport(w, "I3", {"anon_vma #1", "AVC (" + w.vma_name("P", 0) + ", anon_vma #1)"}));
 }
 
 TEST(CheckFails, I3TreeHoldsAnAvcNoChainLists) {
@@ -354,27 +376,30 @@ TEST(CheckFails, I3TreeHoldsAnAvcNoChainLists) {
   stray->vma = &w.vma("C", 0);
   stray->anon_vma = &w.av(2);
   w.av(2).rb_root.insert(*stray);  // but not on C's list
-  EXPECT_TRUE(Reports(w.check(), "I3", {"anon_vma #2", "holds 2 AVCs", "is on no VMA's chain"}));
+  w.env().touch(&w.av(2));
+  w.env().touch(&w.vma("C", 0));
+  EXPECT_TRUE(BothReport(w, "I3", {"anon_vma #2", "holds 2 AVCs", "is on no VMA's chain"}));
 }
 
 TEST(CheckFails, I3AvcAllocatedButNeverLinked) {
   World w(kFaulted);
   w.env().alloc_avc(CallSite::anon_vma_prepare);
-  EXPECT_TRUE(Reports(w.check(), "I3", {"2 anon_vma_chains are allocated", "hold 1"}));
+  EXPECT_TRUE(BothReport(w, "I3", {"2 anon_vma_chains are allocated", "hold 1"}));
 }
 
 TEST(CheckFails, I3AvcNamesAnotherVma) {
   World w(kForked);  // P's and C's VMAs have the same range, so the tree keys stay right
   World::avc(w.vma("P", 0), w.av(1)).vma = &w.vma("C", 0);
-  EXPECT_TRUE(
-      Reports(w.check(), "I3", {w.vma_name("P", 0), fmt::format("vma#{}", w.vma("C", 0).id)}));
+  w.env().touch(&w.vma("P", 0));
+  EXPECT_TRUE(BothReport(w, "I3", {w.vma_name("P", 0), fmt::format("vma#{}", w.vma("C", 0).id)}));
 }
 
 TEST(CheckFails, I3ChainListWithBrokenLinks) {
   World w(kForked);
   vm_area_struct& c = w.vma("C", 0);
   c.anon_vma_chain.next->next = c.anon_vma_chain.next;  // #2's AVC now loops onto itself
-  EXPECT_TRUE(Reports(w.check(), "I3", {w.vma_name("C", 0), "inconsistent"}));
+  w.env().touch(&c);
+  EXPECT_TRUE(BothReport(w, "I3", {w.vma_name("C", 0), "inconsistent"}));
   c.anon_vma_chain.next->next = c.anon_vma_chain.prev;  // repaired, for the Env's teardown
 }
 
@@ -388,7 +413,10 @@ P write 10         # root #2
 )");
   anon_vma_chain* avc = w.env().alloc_avc(CallSite::anon_vma_clone);
   model::anon_vma_chain_link(&w.vma("P", 0), avc, &w.av(2));  // [#2, #1]
-  EXPECT_TRUE(Reports(w.check(), "I4", {w.vma_name("P", 0), "anon_vma #1", "anon_vma #2"}));
+  w.env().touch(&w.vma("P", 0));
+  w.env().touch(&w.av(2));
+  w.env().touch_chain_link(+1);
+  EXPECT_TRUE(BothReport(w, "I4", {w.vma_name("P", 0), "anon_vma #1", "anon_vma #2"}));
 }
 
 TEST(CheckFails, I4ChainNotClosedUnderParent) {
@@ -398,8 +426,11 @@ TEST(CheckFails, I4ChainNotClosedUnderParent) {
   w.av(1).rb_root.erase(to_root);  // P's AVC keeps #1's tree non-empty
   to_root.same_vma.del();
   w.env().free_avc(&to_root, CallSite::unlink_anon_vmas);
+  w.env().touch(&c);
+  w.env().touch(&w.av(1));
+  w.env().touch_chain_link(-1);
   EXPECT_TRUE(
-      Reports(w.check(), "I4", {w.vma_name("C", 0), "anon_vma #2 but not its parent anon_vma #1"}));
+      BothReport(w, "I4", {w.vma_name("C", 0), "anon_vma #2 but not its parent anon_vma #1"}));
 }
 
 TEST(CheckFails, I5ParentBeforeChild) {
@@ -408,32 +439,37 @@ TEST(CheckFails, I5ParentBeforeChild) {
   model::list_head* newest = c.anon_vma_chain.next;  // #2's AVC
   newest->del();
   c.anon_vma_chain.add_tail(newest);  // [#1, #2]
+  w.env().touch(&c);
   EXPECT_TRUE(
-      Reports(w.check(), "I5", {w.vma_name("C", 0), "anon_vma #2 after its parent anon_vma #1"}));
+      BothReport(w, "I5", {w.vma_name("C", 0), "anon_vma #2 after its parent anon_vma #1"}));
 }
 
 TEST(CheckFails, I6NumActiveVmas) {
   World w(kForked);
   ++anon_vma_test_access::num_active_vmas(w.av(2));
-  EXPECT_TRUE(Reports(w.check(), "I6", {"anon_vma #2", "num_active_vmas 2", w.vma_name("C", 0)}));
+  w.env().touch(&w.av(2));
+  EXPECT_TRUE(BothReport(w, "I6", {"anon_vma #2", "num_active_vmas 2", w.vma_name("C", 0)}));
 }
 
 TEST(CheckFails, I7NumChildren) {
   World w(kForked);
   --anon_vma_test_access::num_children(w.av(1));  // forgets #2 (or its self link)
-  EXPECT_TRUE(Reports(w.check(), "I7", {"anon_vma #1", "num_children 1", "anon_vma #2"}));
+  w.env().touch(&w.av(1));
+  EXPECT_TRUE(BothReport(w, "I7", {"anon_vma #1", "num_children 1", "anon_vma #2"}));
 }
 
 TEST(CheckFails, I8Refcount) {
   World w(kForked);
   ++anon_vma_test_access::refcount(w.av(1));  // 1 (linked) + 1 (#2 pins it) + a stray one
-  EXPECT_TRUE(Reports(w.check(), "I8", {"anon_vma #1", "refcount 3"}));
+  w.env().touch(&w.av(1));
+  EXPECT_TRUE(BothReport(w, "I8", {"anon_vma #1", "refcount 3"}));
 }
 
 TEST(CheckFails, I8RefcountOfANonRoot) {
   World w(kForked);  // #2 is linked, and a non-root pins nothing: refcount 1
   --anon_vma_test_access::refcount(w.av(2));
-  EXPECT_TRUE(Reports(w.check(), "I8", {"anon_vma #2", "refcount 0"}));
+  w.env().touch(&w.av(2));
+  EXPECT_TRUE(BothReport(w, "I8", {"anon_vma #2", "refcount 0"}));
 }
 
 TEST(CheckFails, I9ParentInAnotherFamily) {
@@ -446,8 +482,8 @@ P mmap 20 4
 P write 20         # root #3
 )");
   anon_vma_test_access::parent(w.av(2)) = &w.av(3);
-  EXPECT_TRUE(
-      Reports(w.check(), "I9", {"anon_vma #2", "has parent anon_vma #3", "another family"}));
+  w.env().touch(&w.av(2));
+  EXPECT_TRUE(BothReport(w, "I9", {"anon_vma #2", "has parent anon_vma #3", "another family"}));
 }
 
 TEST(CheckFails, I9ParentCycle) {
@@ -459,13 +495,15 @@ P fork C           # #2, child of #1
 C fork D           # #3, child of #2
 )");
   anon_vma_test_access::parent(w.av(2)) = &w.av(3);  // #2 -> #3 -> #2
-  EXPECT_TRUE(Reports(w.check(), "I9", {"comes back", "without reaching the root anon_vma #1"}));
+  w.env().touch(&w.av(2));
+  EXPECT_TRUE(BothReport(w, "I9", {"comes back", "without reaching the root anon_vma #1"}));
 }
 
 TEST(CheckFails, I9RootThatIsNotItsOwnParent) {
   World w(kForked);
   anon_vma_test_access::parent(w.av(1)) = &w.av(2);
-  EXPECT_TRUE(Reports(w.check(), "I9", {"root anon_vma #1 has parent anon_vma #2"}));
+  w.env().touch(&w.av(1));
+  EXPECT_TRUE(BothReport(w, "I9", {"root anon_vma #1 has parent anon_vma #2"}));
 }
 
 TEST(CheckFails, I10FolioPointsAtAnotherAnonVma) {
@@ -479,23 +517,26 @@ P write 10         # root #2
   model::folio& f = w.folio_at("P", 0);
   f.mapping = &w.av(2);
   f.mapping_id = 2;
-  EXPECT_TRUE(Reports(w.check(), "I10",
-                      {fmt::format("folio #{}", f.id), "P page 0", "anon_vma #2", "no AVC"}));
+  w.env().touch(&f);
+  EXPECT_TRUE(
+      BothReport(w, "I10", {fmt::format("folio #{}", f.id), "P page 0", "anon_vma #2", "no AVC"}));
 }
 
 TEST(CheckFails, I10FolioIndexNotLinear) {
   World w(kFaulted);
   model::folio& f = w.folio_at("P", 3);
   ++f.index;  // an rmap walk would look for it at page 4
+  w.env().touch(&f);
   EXPECT_TRUE(
-      Reports(w.check(), "I10", {fmt::format("folio #{}", f.id), "P page 3", w.vma_name("P", 0)}));
+      BothReport(w, "I10", {fmt::format("folio #{}", f.id), "P page 3", w.vma_name("P", 0)}));
 }
 
 TEST(CheckFails, I10FolioMappingFreed) {
   World w(kFaulted);
   model::folio& f = w.folio_at("P", 0);
   f.mapping_id = 99;  // the object at that address is no longer the recorded one
-  EXPECT_TRUE(Reports(w.check(), "I10", {fmt::format("folio #{}", f.id), "freed"}));
+  w.env().touch(&f);
+  EXPECT_TRUE(BothReport(w, "I10", {fmt::format("folio #{}", f.id), "freed"}));
 }
 
 TEST(CheckFails, I11SameAnonVmaDifferentChains) {
@@ -519,9 +560,11 @@ E mprotect 4 4 r
   w.av(3).rb_root.erase(to3);
   to3.same_vma.del();
   w.env().free_avc(&to3, CallSite::unlink_anon_vmas);
-  EXPECT_TRUE(
-      Reports(w.check(), "I11",
-              {w.vma_name("E", 0), w.vma_name("E", 4), "share anon_vma #2", "anon_vma #3"}));
+  w.env().touch(&low);
+  w.env().touch(&w.av(3));
+  w.env().touch_chain_link(-1);
+  EXPECT_TRUE(BothReport(
+      w, "I11", {w.vma_name("E", 0), w.vma_name("E", 4), "share anon_vma #2", "anon_vma #3"}));
 }
 
 TEST(CheckFails, I12AnAvcOutlivesEveryProcess) {
@@ -535,32 +578,34 @@ C exit
 )");
   ASSERT_TRUE(Clean(w.check()));
   w.env().alloc_avc(CallSite::anon_vma_prepare);  // allocated, never freed
-  EXPECT_TRUE(Reports(w.check(), "I12", {"1 anon_vma_chain is still allocated"}));
+  EXPECT_TRUE(BothReport(w, "I12", {"1 anon_vma_chain is still allocated"}));
 }
 
 TEST(CheckFails, I12AnAnonVmaOutlivesEveryProcess) {
   World w("spawn P\nP mmap 0 8\nP write 0\nP exit\n");
   anon_vma* leaked = model::anon_vma_create_root(w.env(), CallSite::anon_vma_prepare);
-  EXPECT_TRUE(Reports(w.check(), "I12", {fmt::format("anon_vma #{}", leaked->id())}));
+  EXPECT_TRUE(BothReport(w, "I12", {fmt::format("anon_vma #{}", leaked->id())}));
 }
 
 TEST(CheckFails, B1VmasOverlap) {
   World w("spawn P\nP mmap 0 4\nP mmap 8 4 r\n");
   w.vma("P", 0).vm_end = 10;  // [0,10) runs into [8,12)
-  EXPECT_TRUE(Reports(w.check(), "B1", {"P vma#1 [0,10)", "overlaps", "P vma#2 [8,12)"}));
+  w.env().touch(&w.vma("P", 0));
+  EXPECT_TRUE(BothReport(w, "B1", {"P vma#1 [0,10)", "overlaps", "P vma#2 [8,12)"}));
 }
 
 TEST(CheckFails, B1VmaInNoAddressSpace) {
   World w(kFaulted);
   w.env().alloc_vma();  // allocated, never inserted
-  EXPECT_TRUE(Reports(w.check(), "B1", {"2 vm_area_structs are allocated", "hold 1"}));
+  EXPECT_TRUE(BothReport(w, "B1", {"2 vm_area_structs are allocated", "hold 1"}));
 }
 
 TEST(CheckFails, B2MapcountOffByOne) {
   World w(kForked);
   model::folio& f = w.folio_at("P", 5);
   ++f.mapcount;  // P and C map it: 2
-  EXPECT_TRUE(Reports(w.check(), "B2", {fmt::format("folio #{} has mapcount 3", f.id), "2 PTEs"}));
+  w.env().touch(&f);
+  EXPECT_TRUE(BothReport(w, "B2", {fmt::format("folio #{} has mapcount 3", f.id), "2 PTEs"}));
 }
 
 TEST(CheckFails, B3AnonFolioInUnfaultedVma) {
@@ -568,8 +613,10 @@ TEST(CheckFails, B3AnonFolioInUnfaultedVma) {
   model::folio& f = w.folio_at("P", 0);
   w.proc("P").ptes.set(10, &f);  // replaces a zero-page PTE
   ++f.mapcount;
-  EXPECT_TRUE(Reports(w.check(), "B3",
-                      {w.vma_name("P", 10), fmt::format("folio #{}", f.id), "no anon_vma"}));
+  w.env().touch_pages(w.proc("P").slot, 10, 11);
+  w.env().touch(&f);
+  EXPECT_TRUE(
+      BothReport(w, "B3", {w.vma_name("P", 10), fmt::format("folio #{}", f.id), "no anon_vma"}));
 }
 
 // The CLI's path: Simulation::check() names the line and operation after

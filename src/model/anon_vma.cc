@@ -31,6 +31,7 @@ void count_in_parent(Env& env, anon_vma* parent_root, int& num_children) {
 anon_vma* anon_vma_create_root(Env& env, CallSite site) {
   anon_vma* av = env.alloc_anon_vma(site);
   if (!av) return nullptr;
+  env.touch(av, Touched::kCounters);
   count_in_parent(env, av, av->num_children_);  // a root is its own parent: the self link
   return av;
 }
@@ -42,6 +43,7 @@ void anon_vma_make_child(Env& env, anon_vma* av, anon_vma* parent) {
              "anon_vma #{} joins anon_vma #{}'s family but is already in use (refcount {}, "
              "num_children {}, num_active_vmas {}).",
              av->id_, parent->id_, av->refcount_, av->num_children_, av->num_active_vmas_);
+  env.touch(av, Touched::kLinks | Touched::kCounters);  // and its parent's and root's counters
   av->parent_ = parent;
   av->root_ = parent->root_;
   // The root's rwsem guards the whole family, so it must outlive this child.
@@ -103,6 +105,7 @@ void anon_vma_tree_emptied(anon_vma* av) {
 void put_anon_vma(Env& env, anon_vma* av) {
   MODEL_RULE(av->refcount_ > 0, "anon_vma refcount underflow",
              "anon_vma #{} is put with refcount {}.", av->id_, av->refcount_);
+  env.touch(av, Touched::kCounters);
   if (--av->refcount_ == 0) __put_anon_vma(env, av);
 }
 
@@ -115,7 +118,9 @@ void __put_anon_vma(Env& env, anon_vma* av) {
   anon_vma* root = av->root_;
   env.free_anon_vma(av, CallSite::put_anon_vma);
   // A freed child returns its pin on the family root.
-  if (root != av && --root->refcount_ == 0) env.free_anon_vma(root, CallSite::put_anon_vma);
+  if (root == av) return;
+  env.touch(root, Touched::kCounters);
+  if (--root->refcount_ == 0) env.free_anon_vma(root, CallSite::put_anon_vma);
 }
 
 void anon_vma_chain_link(vm_area_struct* vma, anon_vma_chain* avc, anon_vma* av) {

@@ -6,6 +6,7 @@
 #include <new>
 
 #include "model/rule.h"
+#include "model/mm.h"
 
 namespace rmaplab::model {
 
@@ -65,6 +66,7 @@ anon_vma* Env::alloc_anon_vma(CallSite site) {
   av->id_ = next_anon_vma_id_++;
   av->slot_ = static_cast<std::uint32_t>(anon_vmas_.size());
   anon_vmas_.push_back(av);
+  touch(av, Touched::kLinks | Touched::kCounters);  // new: no AVC in its tree yet
   ++site_counts_[static_cast<int>(site)].anon_vma_alloc;
   if (options_.record_events)
     events_.push_back({EventType::alloc, ObjectKind::anon_vma, site, av->id_});
@@ -108,6 +110,9 @@ void Env::free_avc(anon_vma_chain* avc, CallSite site) {
              "The AVC linking VMA #{} to anon_vma #{} is freed while still on the VMA's list.",
              avc->vma ? avc->vma->id : 0, avc->anon_vma ? avc->anon_vma->id_ : 0);
   --live_avcs_;
+  // Its tree must not hold it any more: the checker looks at that tree again.
+  if (avc->anon_vma && is_live(avc->anon_vma)) touch(avc->anon_vma, Touched::kTreeErase);
+  if (tracking_) touched_.freed_avcs.push_back({avc, touched_.inserted.size()});
   ++site_counts_[static_cast<int>(site)].avc_free;
   if (options_.record_events) {
     auto it = avc_ids_.find(avc);
@@ -124,6 +129,7 @@ vm_area_struct* Env::alloc_vma() {
   auto* vma = new (vma_pool_.get()) vm_area_struct();
   vma->id = next_vma_id_++;
   ++live_vmas_;
+  if (tracking_) touched_.allocated_vmas.push_back(vma->id);
   return vma;
 }
 
@@ -133,6 +139,7 @@ void Env::free_vma(vm_area_struct* vma) {
              vma->anon_vma ? fmt::format("#{}", vma->anon_vma->id_) : std::string("none"),
              vma->anon_vma_chain.size());
   --live_vmas_;
+  if (tracking_) touched_.freed_vmas.push_back(vma->id);
   vma->~vm_area_struct();
   vma_pool_.put(vma);
 }
@@ -146,6 +153,7 @@ folio* Env::alloc_folio() {
 
 void Env::free_folio(folio* f) {
   --live_folios_;
+  if (tracking_) touched_.freed_folios.push_back(f->id);
   f->~folio();
   folio_pool_.put(f);
 }
@@ -234,6 +242,42 @@ bool Env::is_live(const anon_vma* av, std::uint32_t id) const {
   // object: only a live-list entry with the recorded id is the same object.
   const std::uint32_t slot = av->slot_;
   return slot < anon_vmas_.size() && anon_vmas_[slot] == av && av->id_ == id;
+}
+
+bool Env::is_live(const anon_vma* av) const {
+  const std::uint32_t slot = av->slot_;
+  return slot < anon_vmas_.size() && anon_vmas_[slot] == av;
+}
+
+void Env::touch_pages(const vm_area_struct* vma) {
+  touch_pages(vma->vm_mm->slot, vma->vm_start, vma->vm_end);
+}
+
+void Env::touch_range(const vm_area_struct* vma, std::uint32_t old_start, std::uint32_t old_end,
+                      std::uint64_t old_pgoff) {
+  if (!tracking_) return;
+  touch(vma);
+  vma->for_each_avc([&](const anon_vma_chain& avc) {
+    touched_.inserted.push_back(&avc);
+    touch(avc.anon_vma, Touched::kTreeRekey);
+  });
+  const int slot = vma->vm_mm->slot;
+  const std::uint32_t start = vma->vm_start, end = vma->vm_end;
+  // A page keeps its pgoff iff vm_pgoff - vm_start did not change.
+  if (vma->vm_pgoff - start != old_pgoff - old_start || end <= old_start || start >= old_end) {
+    touched_.context_changed.push_back(vma->id);
+    touch_pages(slot, start, end);
+    return;
+  }
+  if (start < old_start) touch_pages(slot, start, old_start);
+  if (end > old_end) touch_pages(slot, old_end, end);
+}
+
+void Env::touch_context(const vm_area_struct* vma) {
+  if (!tracking_) return;
+  touch(vma);
+  touched_.context_changed.push_back(vma->id);
+  if (vma->vm_mm) touch_pages(vma);
 }
 
 std::uint32_t Env::avc_id(const anon_vma_chain* avc) const {

@@ -24,6 +24,7 @@
 #include "model/anon_vma.h"
 #include "model/event.h"
 #include "model/folio.h"
+#include "model/touched.h"
 #include "model/vma.h"
 #include "rmaplab/profile.h"
 
@@ -145,7 +146,7 @@ class Env {
   void lock(Lock lock, const anon_vma* root = nullptr);
   void unlock(Lock lock, const anon_vma* root = nullptr);
   bool rwsem_is_locked(const anon_vma* root) const;
-  // Root rwsems held now, read or write: 0 between operations.
+  // Root rwsems held now (read or write); 0 between operations (rule L1).
   std::size_t rwsems_held() const { return held_roots_.size(); }
   // `n` acquisitions of a lock the model need not track as held (PTE locks).
   void count_lock(Lock lock, std::uint64_t n = 1) { locks_[static_cast<int>(lock)] += n; }
@@ -175,8 +176,62 @@ class Env {
   std::size_t live_folios() const { return live_folios_; }
   const std::vector<anon_vma*>& anon_vmas() const { return anon_vmas_; }  // unordered
   bool is_live(const anon_vma* av, std::uint32_t id) const;
+  // Is `av` (possibly freed pool memory) a live anon_vma? Reads only its
+  // slot, like is_live(av, id), but accepts whatever object lives there now.
+  bool is_live(const anon_vma* av) const;
+  // The index of a live anon_vma in anon_vmas(): a dense key for checker tables.
+  std::uint32_t live_index(const anon_vma* av) const { return av->slot_; }
   // A stable id for a live AVC (record_events only; 0 otherwise).
   std::uint32_t avc_id(const anon_vma_chain* avc) const;
+
+  // --- what the current operation touched (touched.h) ---
+  // The driver calls reset_touched() before each operation; the model calls
+  // the touch functions where it changes state; check_touched reads touched().
+  // Recording starts with the first reset_touched(): an Env nobody checks
+  // incrementally records nothing (and check_touched then checks everything).
+  const Touched& touched() const { return touched_; }
+  void reset_touched() {
+    tracking_ = true;
+    touched_.clear(live_avcs_);
+  }
+  bool tracking_touched() const { return tracking_; }
+  // vma's place in its mm, its anon_vma or its chain changed.
+  void touch(const vm_area_struct* vma) {
+    if (tracking_) touched_.vmas.push_back({vma, vma->id, vma->anon_vma});
+  }
+  // PTEs (or their context) of process `slot` in [start, end) changed.
+  void touch_pages(int slot, std::uint32_t start, std::uint32_t end) {
+    if (tracking_) touched_.pages.push_back({slot, start, end});
+  }
+  void touch_pages(const vm_area_struct* vma);  // its whole range, in its mm
+  // vma's range or pgoff was just set; it was [old_start, old_end) at
+  // old_pgoff. Its AVCs were re-filed, so every anon_vma on its chain is
+  // touched; pages it gained, or all of them if its pgoff is no longer
+  // linear with the old one, are touched.
+  void touch_range(const vm_area_struct* vma, std::uint32_t old_start, std::uint32_t old_end,
+                   std::uint64_t old_pgoff);
+  // vma was split off `from`, with a copy of its chain (Touched::Inherit).
+  void touch_inherit(const vm_area_struct* vma, const vm_area_struct* from) {
+    if (!tracking_) return;
+    touch(vma);
+    touched_.inherits.push_back({vma, vma->id, from, from->id});
+  }
+  // vma's pages lose their context (its AVCs are about to be unlinked).
+  void touch_context(const vm_area_struct* vma);
+  void touch(const anon_vma* av, std::uint8_t what = Touched::kAll) {
+    if (tracking_) touched_.anon_vmas.push_back({av, av->id_, what, av->num_active_vmas_});
+  }
+  // avc was just inserted in its anon_vma's tree.
+  void touch_insert(const anon_vma_chain* avc) {
+    if (!tracking_) return;
+    touched_.inserted.push_back(avc);
+    touch(avc->anon_vma, Touched::kTreeInsert);
+  }
+  void touch(const folio* f) {
+    if (tracking_) touched_.folios.push_back({f, f->id});
+  }
+  // An AVC joined (+1) or left (-1) a VMA's anon_vma_chain list.
+  void touch_chain_link(int delta) { touched_.chain_links += delta; }  // cheaper than a test
 
  private:
   bool fail_now();
@@ -195,6 +250,8 @@ class Env {
   LockCounts locks_{};
   std::vector<const anon_vma*> held_roots_;  // root rwsems held now
   std::size_t live_avcs_ = 0, live_vmas_ = 0, live_folios_ = 0;
+  Touched touched_;
+  bool tracking_ = false;  // since the first reset_touched()
 };
 
 }  // namespace rmaplab::model

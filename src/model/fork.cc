@@ -15,10 +15,12 @@ namespace {
 void copy_page_range(Env& env, mm_struct& dst, const vm_area_struct& src_vma, mm_struct& src) {
   // copy_pte_range: the child's new table and the parent's, per table.
   env.count_lock(Lock::pte_lock, 2 * src.ptes.tables_in(src_vma.vm_start, src_vma.vm_end));
+  env.touch_pages(dst.slot, src_vma.vm_start, src_vma.vm_end);
   src.ptes.for_each_present(src_vma.vm_start, src_vma.vm_end,
                             [&](std::uint32_t page, const folio* cf) {
                               folio* f = const_cast<folio*>(cf);
                               if (!is_zero_page(f)) {
+                                env.touch(f);
                                 ++f->mapcount;
                                 f->anon_exclusive = false;
                               }
@@ -45,6 +47,7 @@ int dup_mmap(Machine& m, mm_struct& parent, mm_struct& child) {
       }
     }
     child.insert(tmp);
+    m.env().touch(tmp);
     // Only VMAs with an anon_vma have pages worth copying; the child
     // refaults shared memory and zero pages of unfaulted VMAs.
     if (!(pvma->vm_flags & VM_WIPEONFORK) && pvma->anon_vma)

@@ -79,6 +79,7 @@ void Machine::put_folio(folio* f) {
   if (is_zero_page(f)) return;
   MODEL_RULE(f->mapcount > 0, "folio mapcount underflow",
              "Folio #{} loses a mapping while its mapcount is 0.", f->id);
+  env_.touch(f);
   --f->mapcount;
   // Shared memory pages stay in their object's page cache.
   if (f->mapcount == 0 && f->is_anon()) env_.free_folio(f);

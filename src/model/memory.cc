@@ -21,6 +21,8 @@ void map_shmem_page(Machine& m, mm_struct& mm, vm_area_struct* vma, std::uint32_
   folio* f = m.shmem_folio(vma->shmem, vma->pgoff_of(page));
   ++f->mapcount;
   mm.ptes.set(page, f);
+  m.env().touch(f);
+  m.env().touch_pages(mm.slot, page, page + 1);
 }
 
 // vmf_anon_prepare: the fault runs under the per-VMA lock, which is not
@@ -44,6 +46,8 @@ int map_new_anon_folio(Machine& m, mm_struct& mm, vm_area_struct* vma, std::uint
   f->mapcount = 1;
   folio* old = mm.ptes.get(page).page;
   mm.ptes.set(page, f);
+  m.env().touch(f);
+  m.env().touch_pages(mm.slot, page, page + 1);
   // The old folio loses this mapping only after the PTE points elsewhere.
   if (old) m.put_folio(old);
   return 0;
@@ -73,6 +77,8 @@ void shmem_fault_around(Machine& m, mm_struct& mm, vm_area_struct* vma, std::uin
     if (f && !mm.ptes.get(p).present()) {
       ++f->mapcount;
       mm.ptes.set(p, f);
+      m.env().touch(f);
+      m.env().touch_pages(mm.slot, p, p + 1);
     }
   }
 }
@@ -90,6 +96,8 @@ int do_wp_page(Machine& m, mm_struct& mm, vm_area_struct* vma, std::uint32_t pag
   if (wp_can_reuse_anon_folio(*f)) {
     folio_move_anon_rmap(f, vma);
     f->anon_exclusive = true;
+    m.env().touch(f);
+    m.env().touch_pages(mm.slot, page, page + 1);
     m.env().cover(Path::cow_reuse);
     return 0;
   }
@@ -116,6 +124,7 @@ int handle_read_fault(Machine& m, mm_struct& mm, std::uint32_t page) {
   // folio, no anon_vma; the PTE lock to install it.
   m.env().count_lock(Lock::pte_lock);
   mm.ptes.set(page, zero_page());
+  m.env().touch_pages(mm.slot, page, page + 1);
   return 0;
 }
 

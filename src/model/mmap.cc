@@ -62,6 +62,8 @@ int do_mmap(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t pages,
     vma->vm_flags = vm_flags;
     if (shared) vma->shmem = m.shmem_create(pages);  // shmem_zero_setup
     mm.insert(vma);
+    m.env().touch(vma);
+    m.env().touch_pages(vma);
   }
   vms_complete_munmap_vmas(m, vms);
   return 0;

@@ -63,6 +63,8 @@ vm_area_struct* copy_vma(Machine& m, vm_area_struct** vmap, std::uint32_t addr, 
     return nullptr;
   }
   mm.insert(n);
+  m.env().touch(n);
+  m.env().touch_pages(n);
   return n;
 }
 
@@ -86,6 +88,8 @@ void move_page_tables(Env& env, mm_struct& mm, const vm_area_struct* vma, bool n
     }
     done += extent;
   }
+  env.touch_pages(mm.slot, old_addr, old_addr + len);
+  env.touch_pages(mm.slot, new_addr, new_addr + len);
   mm.ptes.take_range(old_addr, old_addr + len, [&](std::uint32_t page, folio* f) {
     mm.ptes.set(new_addr + (page - old_addr), f);
   });

@@ -76,6 +76,7 @@ int clone_chain(Env& env, vm_area_struct* dst, const vm_area_struct* src, bool f
         while (!dst->anon_vma_chain.empty()) {
           list_head* first = dst->anon_vma_chain.next;
           first->del();
+          env.touch_chain_link(-1);
           env.free_avc(anon_vma_chain::from_same_vma(first), CallSite::anon_vma_clone);
         }
         return -ENOMEM;
@@ -83,11 +84,13 @@ int clone_chain(Env& env, vm_area_struct* dst, const vm_area_struct* src, bool f
       avc->vma = dst;
       avc->anon_vma = anon_vma_chain::from_same_vma(n)->anon_vma;
       dst->anon_vma_chain.add(&avc->same_vma);
+      env.touch_chain_link(+1);
     }
     for (list_head* n = dst->anon_vma_chain.prev; n != &dst->anon_vma_chain; n = n->prev) {
       anon_vma_chain* avc = anon_vma_chain::from_same_vma(n);
       root = lock_anon_vma_root(env, root, avc->anon_vma);
       avc->anon_vma->rb_root.insert(*avc);
+      env.touch_insert(avc);
       consider(avc->anon_vma);
     }
   } else {
@@ -101,11 +104,17 @@ int clone_chain(Env& env, vm_area_struct* dst, const vm_area_struct* src, bool f
       }
       root = lock_anon_vma_root(env, root, av);
       anon_vma_chain_link(dst, avc, av);
+      env.touch_chain_link(+1);
+      env.touch_insert(avc);
       consider(av);
     }
   }
   if (!fork) active = src->anon_vma;
-  if (active) vma_attach_anon_vma(dst, active);
+  env.touch(dst);  // before the attach: the checker wants its anon_vma before
+  if (active) {
+    env.touch(active, Touched::kActive);
+    vma_attach_anon_vma(dst, active);
+  }
   unlock_anon_vma_root(env, root);
   return 0;
 }
@@ -145,8 +154,12 @@ int anon_vma_prepare(Env& env, vm_area_struct* vma) {
   }
   anon_vma_lock_write(env, av);
   env.lock(Lock::page_table_lock);  // against threads faulting the same VMA
+  env.touch(vma);
+  env.touch(av, Touched::kActive);
   vma_attach_anon_vma(vma, av);
   anon_vma_chain_link(vma, avc, av);
+  env.touch_insert(avc);
+  env.touch_chain_link(+1);
   env.unlock(Lock::page_table_lock);
   anon_vma_unlock_write(env, av);
   return 0;
@@ -222,9 +235,13 @@ int anon_vma_fork(Env& env, vm_area_struct* vma, const vm_area_struct* pvma) {
       return -ENOMEM;
     }
   }
+  env.touch(vma);
+  env.touch(av, Touched::kActive);
   vma_attach_anon_vma(vma, av);
   anon_vma_lock_write(env, av);
   anon_vma_chain_link(vma, avc, av);
+  env.touch_insert(avc);
+  env.touch_chain_link(+1);
   anon_vma_unlock_write(env, av);
   env.cover(Path::fork_new_anon_vma);
   return 0;
@@ -232,6 +249,7 @@ int anon_vma_fork(Env& env, vm_area_struct* vma, const vm_area_struct* pvma) {
 
 void unlink_anon_vmas(Env& env, vm_area_struct* vma) {
   list_head& chain = vma->anon_vma_chain;
+  env.touch_context(vma);
   // Pass 1, newest first, under the root lock: unlink from the trees. An
   // AVC whose anon_vma is left with an empty tree stays on the list, for
   // pass 2 to put.
@@ -242,14 +260,19 @@ void unlink_anon_vmas(Env& env, vm_area_struct* vma) {
     anon_vma* av = avc->anon_vma;
     root = lock_anon_vma_root(env, root, av);
     av->rb_root.erase(*avc);
+    env.touch(av, Touched::kTreeErase | Touched::kCounters);
     if (av->rb_root.empty()) {
       anon_vma_tree_emptied(av);
       continue;
     }
     n->del();
+    env.touch_chain_link(-1);
     env.free_avc(avc, CallSite::unlink_anon_vmas);
   }
-  if (vma->anon_vma) vma_detach_anon_vma(vma);
+  if (vma->anon_vma) {
+    env.touch(vma->anon_vma, Touched::kActive);
+    vma_detach_anon_vma(vma);
+  }
   unlock_anon_vma_root(env, root);
 
   // Pass 2, unlocked (__put_anon_vma may need the lock): children come
@@ -267,6 +290,7 @@ void unlink_anon_vmas(Env& env, vm_area_struct* vma) {
     if (avc->anon_vma->refcount() == 1) env.cover(Path::unlink_freed_anon_vma);
     put_anon_vma(env, avc->anon_vma);
     n->del();
+    env.touch_chain_link(-1);
     env.free_avc(avc, CallSite::unlink_anon_vmas);
   }
 }

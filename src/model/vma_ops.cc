@@ -84,9 +84,16 @@ void commit_merge(Machine& m, vma_merge_struct& vmg) {
   anon_vma_interval_tree_pre_update_vma(vma);
   if (adjust) anon_vma_interval_tree_pre_update_vma(adjust);
 
-  if (remove) mm.erase(remove);
-  if (remove2) mm.erase(remove2);
-  const std::uint32_t old_start = vma->vm_start;
+  for (vm_area_struct* gone : {remove, remove2}) {
+    if (!gone) continue;
+    mm.erase(gone);
+    m.env().touch(gone);
+  }
+  const std::uint32_t old_start = vma->vm_start, old_end = vma->vm_end;
+  const std::uint64_t old_pgoff = vma->vm_pgoff;
+  const std::uint32_t adj_start = adjust ? adjust->vm_start : 0,
+                      adj_end = adjust ? adjust->vm_end : 0;
+  const std::uint64_t adj_pgoff = adjust ? adjust->vm_pgoff : 0;
   vma->vm_start = vmg.start;
   vma->vm_end = vmg.end;
   vma->vm_pgoff = vmg.pgoff;
@@ -111,6 +118,8 @@ void commit_merge(Machine& m, vma_merge_struct& vmg) {
 
   anon_vma_interval_tree_post_update_vma(vma);
   if (adjust) anon_vma_interval_tree_post_update_vma(adjust);
+  m.env().touch_range(vma, old_start, old_end, old_pgoff);
+  if (adjust) m.env().touch_range(adjust, adj_start, adj_end, adj_pgoff);
   if (locked) anon_vma_unlock_write(m.env(), locked);
 
   for (vm_area_struct* gone : {remove, remove2}) {
@@ -258,8 +267,9 @@ int split_vma(Machine& m, vm_area_struct* vma, std::uint32_t addr, bool new_belo
   // vma_prepare / vma_complete around the key change.
   if (vma->anon_vma) anon_vma_lock_write(m.env(), vma->anon_vma);
   anon_vma_interval_tree_pre_update_vma(vma);
+  const std::uint32_t old_start = vma->vm_start, old_end = vma->vm_end;
+  const std::uint64_t old_pgoff = vma->vm_pgoff;
   if (new_below) {
-    const std::uint32_t old_start = vma->vm_start;
     vma->vm_pgoff += addr - vma->vm_start;
     vma->vm_start = addr;
     vma->vm_mm->rekey(vma, old_start);
@@ -268,6 +278,8 @@ int split_vma(Machine& m, vm_area_struct* vma, std::uint32_t addr, bool new_belo
   }
   vma->vm_mm->insert(n);
   anon_vma_interval_tree_post_update_vma(vma);
+  m.env().touch_range(vma, old_start, old_end, old_pgoff);
+  m.env().touch_inherit(n, vma);
   if (vma->anon_vma) anon_vma_unlock_write(m.env(), vma->anon_vma);
   return 0;
 }
@@ -340,7 +352,10 @@ int vms_gather_munmap_vmas(Machine& m, mm_struct& mm, vma_munmap_struct& vms) {
     }
     vms.detached.push_back(v);
   }
-  for (vm_area_struct* v : vms.detached) mm.erase(v);
+  for (vm_area_struct* v : vms.detached) {
+    mm.erase(v);
+    m.env().touch(v);
+  }
   auto next = mm.vmas.lower_bound(vms.end);
   vms.next = next == mm.vmas.end() ? nullptr : next->second;
   return 0;
@@ -370,6 +385,7 @@ int do_vmi_munmap(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t 
 
 void zap_page_range(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t end) {
   m.env().count_lock(Lock::pte_lock, mm.ptes.tables_in(start, end));  // zap_pte_range
+  m.env().touch_pages(mm.slot, start, end);
   mm.ptes.take_range(start, end, [&](std::uint32_t, folio* f) { m.put_folio(f); });
 }
 

@@ -62,6 +62,7 @@ std::optional<Violation> Simulation::check() const {
 Result<OpRecord> Simulation::step() {
   const Op& op = script_.ops[next_++];
   env_->forget_events();
+  if (options_.check) env_->reset_touched();  // what this operation changes, for check_touched
   run_internal::OpWatch watch(*env_);
   OpRecord rec;
   rec.line = op.line;
@@ -113,8 +114,8 @@ Result<OpRecord> Simulation::step() {
   if (options_.check) {
     const bool full =
         options_.full_check_every && applied_ % options_.full_check_every == 0;
-    auto finding = check_invariants(*machine_, script_.procs);
-    (void)full;
+    auto finding = full ? check_invariants(*machine_, script_.procs)
+                        : check_touched(*machine_, script_.procs);
     if (finding) note_violation(finding->rule, finding->message);
   }
   return rec;
