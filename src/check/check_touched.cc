@@ -63,7 +63,7 @@ class Detector {
   bool broken() {
     if (env_.rwsems_held() != 0) return true;  // L1
     if (!resolve_processes()) return true;
-    if (mms_.empty())  // I12: nothing may be left, and then nothing else can be wrong
+    if (m_.live_processes() == 0)  // I12: nothing may be left, and then nothing else can be wrong
       return !env_.anon_vmas().empty() || env_.live_avcs() || env_.live_vmas() ||
              env_.live_folios();
     if (env_.live_avcs() != t_.avcs_at_reset + t_.chain_links) return true;  // I3, globally
@@ -105,15 +105,19 @@ class Detector {
   bool live(const anon_vma* av) const { return av && env_.is_live(av); }
 
   // B1, globally: every allocated VMA is in an address space.
-  bool resolve_processes() {
-    std::size_t vmas = 0;
-    for (const auto& mm : m_.processes()) {
-      if (!mm) continue;
-      mms_.push_back(mm.get());
-      vmas += mm->vmas.size();
-    }
-    std::sort(mms_.begin(), mms_.end());
-    return mms_.empty() || vmas == env_.live_vmas();
+  // Whether any process is alive (I12 applies once none is), in O(1). The
+  // global half of B1 (every allocated VMA is in an mm) needs every mm, so
+  // it is the full check's: a VMA this operation allocated or freed is
+  // touched, and resolve_vmas() finds it filed in its mm or gone.
+  bool resolve_processes() { return true; }
+
+  // Every live process, for the one rule that needs them (B2 of a shared
+  // memory folio: any process may map its object).
+  const std::vector<const mm_struct*>& all_processes() {
+    if (mms_.empty())
+      for (const auto& mm : m_.processes())
+        if (mm) mms_.push_back(mm.get());
+    return mms_;
   }
 
   // B1 for each touched VMA still alive: filed in its mm under its start,
@@ -122,7 +126,7 @@ class Detector {
     for (const Touched::Vma& t : t_.vmas) {
       if (sorted_has(freed_vmas_, t.id)) continue;
       const vm_area_struct* v = t.vma;
-      if (!sorted_has(mms_, static_cast<const mm_struct*>(v->vm_mm))) return false;
+      if (!v->vm_mm || m_.process(v->vm_mm->slot) != v->vm_mm) return false;
       vmas_.push_back(v);
     }
     sort_unique(vmas_);
@@ -200,16 +204,32 @@ class Detector {
       if (!live(root) || !root->is_root()) return false;
       roots_.push_back(root);
     }
-    if (freed)
-      for (const anon_vma* av : env_.anon_vmas())
-        if (!live(av->root()) || !av->root()->is_root() || !live(av->parent())) return false;
-    if (roots_.empty()) return true;
+    if (roots_.empty() && !freed) return true;
     sort_unique(roots_);
-    for (const anon_vma* av : env_.anon_vmas())
-      if (sorted_has(roots_, static_cast<const anon_vma*>(av->root()))) {
-        fact(av).member = true;
-        members_.push_back(av);
-      }
+    // A touched family's members, found from its root without a look at
+    // any other family: every VMA with a member on its chain has the root
+    // there too (I4), so the root's tree reaches every member with a
+    // non-empty tree, and only a root outlives its tree (I8).
+    auto add_member = [&](const anon_vma* av) {
+      Fact& f = fact(av);
+      if (f.member) return;
+      f.member = true;
+      members_.push_back(av);
+    };
+    for (const anon_vma* root : roots_) {
+      add_member(root);
+      root->rb_root.for_each([&](const anon_vma_chain& avc) {
+        avc.vma->for_each_avc([&](const anon_vma_chain& link) {
+          if (live(link.anon_vma) && link.anon_vma->root() == root) add_member(link.anon_vma);
+        });
+      });
+    }
+    for (const Touched::AnonVma& t : t_.anon_vmas)
+      if (env_.is_live(t.av, t.id)) add_member(t.av);
+    // What was freed: nothing of the touched families still points at it.
+    if (freed)
+      for (const anon_vma* av : members_)
+        if (!live(av->root()) || !av->root()->is_root() || !live(av->parent())) return false;
     for (const Touched::AnonVma& t : t_.anon_vmas) {
       if (!env_.is_live(t.av, t.id)) continue;
       Fact& f = fact(t.av);
@@ -515,7 +535,7 @@ class Detector {
     for (const folio* f : shmem) objects.push_back(f->shmem);
     sort_unique(objects);
     std::vector<const vm_area_struct*> mapping;
-    for (const mm_struct* mm : mms_)
+    for (const mm_struct* mm : all_processes())
       for (const auto& [start, v] : mm->vmas)
         if (v->shmem && sorted_has(objects, v->shmem)) mapping.push_back(v);
     for (const folio* f : shmem) {
@@ -534,7 +554,7 @@ class Detector {
   const model::Machine& m_;
   const Env& env_;
   const Touched& t_;
-  std::vector<const mm_struct*> mms_;        // live processes, sorted
+  std::vector<const mm_struct*> mms_;        // live processes (all_processes())
   std::vector<const vm_area_struct*> vmas_;  // live touched VMAs, sorted
   std::vector<std::uint32_t> freed_vmas_, freed_folios_, context_changed_;
   std::vector<const anon_vma_chain*> chain_;

@@ -19,7 +19,7 @@
 #include "check/anon_vma_test_access.h"
 #include "check/check.h"
 #include "model/machine.h"
-#include "profile/profile.h"
+#include "rmaplab/profile.h"
 #include "rmaplab/gen.h"
 #include "rmaplab/script.h"
 

@@ -129,7 +129,10 @@ vm_area_struct* Env::alloc_vma() {
   auto* vma = new (vma_pool_.get()) vm_area_struct();
   vma->id = next_vma_id_++;
   ++live_vmas_;
-  if (tracking_) touched_.allocated_vmas.push_back(vma->id);
+  if (tracking_) {
+    touched_.allocated_vmas.push_back(vma->id);
+    touch(vma);  // it must end the operation filed in an mm, or freed (B1)
+  }
   return vma;
 }
 

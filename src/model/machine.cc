@@ -29,10 +29,14 @@ mm_struct* Machine::spawn(int slot) {
              slot);
   procs_[slot] = std::make_unique<mm_struct>();
   procs_[slot]->slot = slot;
+  ++live_processes_;
   return procs_[slot].get();
 }
 
-void Machine::release(int slot) { procs_[slot].reset(); }
+void Machine::release(int slot) {
+  if (procs_[slot]) --live_processes_;
+  procs_[slot].reset();
+}
 
 std::uint32_t Machine::shmem_create(std::uint32_t pages) {
   const std::uint32_t id = next_shmem_++;

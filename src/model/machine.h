@@ -46,6 +46,7 @@ class Machine {
   // The process in `slot`, or null if it does not exist (yet, or any more).
   mm_struct* process(int slot) const;
   const std::vector<std::unique_ptr<mm_struct>>& processes() const { return procs_; }
+  std::size_t live_processes() const { return live_processes_; }
 
   // Shared anonymous memory: each MAP_SHARED|MAP_ANONYMOUS mapping is a new
   // shmem object; its pages live as long as some VMA maps the object.
@@ -69,6 +70,7 @@ class Machine {
  private:
   Env& env_;
   std::vector<std::unique_ptr<mm_struct>> procs_;
+  std::size_t live_processes_ = 0;
   std::uint32_t next_shmem_ = 1;
   struct Shmem {
     std::uint32_t refs = 0;   // VMAs mapping it
