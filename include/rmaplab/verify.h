@@ -23,6 +23,8 @@
 #include <array>
 #include <cstddef>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -59,8 +61,9 @@ struct OpComparison {
 };
 
 struct Comparison {
-  std::vector<OpComparison> ops;
+  std::vector<OpComparison> ops;  // every row, when kept (compare_runs; VerifyOptions::keep_ops)
   std::vector<Difference> first;  // the first difference of each kind, by kind order
+  std::size_t operations = 0;     // operations compared
   std::size_t differences = 0;    // operations with any difference
   bool compared_snapshots = false;
   std::string model = "linux-6.18";  // the profile the model ran under
@@ -72,6 +75,34 @@ struct Comparison {
 // this is a caller's bug) are reported as a `result` difference at the first
 // operation only one side has.
 Comparison compare_runs(const Script& script, const RunReport& model, const kernel::Run& kernel);
+
+// compare_runs() one operation at a time, as the two sides produce them:
+// what it keeps is the verdict (the first difference of each kind, counts),
+// the pairing of the objects alive now, and the rows only if asked, so a
+// long run costs memory for its live objects, not its length.
+//
+// A kernel operation whose snapshot is partial (kernel::OpResult::after_all
+// false) has its layout and pages compared for the processes it lists only;
+// a full one also for which processes are alive.
+class RunComparer {
+ public:
+  RunComparer(const Script& script, bool keep_ops);
+  ~RunComparer();
+  RunComparer(const RunComparer&) = delete;
+  RunComparer& operator=(const RunComparer&) = delete;
+
+  void op(const OpRecord& model, const kernel::OpResult& kernel);
+  // An operation only one side recorded (`model_result` or `kernel_result`
+  // is "(none)"): a `result` difference.
+  void one_sided(int line, std::string op, std::string model_result, std::string kernel_result,
+                 std::size_t model_ops, std::size_t kernel_ops);
+  const Comparison& comparison() const;
+  Comparison take();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 nlohmann::json to_json(const Comparison& c);
 
@@ -91,6 +122,14 @@ struct VerifyOptions {
   // The rules the model runs under (src/profile); null: linux-6.18, the
   // kernel's. Another profile shows where the kernel tells the rules apart.
   const model::Profile* profile = nullptr;
+  // Keep every operation's row (Comparison::ops; with kernel_only the
+  // kernel's ops in Verification::kernel), as a table or JSON of the whole
+  // run needs. Without them memory follows the live processes, not the
+  // script's length.
+  bool keep_ops = true;
+  // Called after each operation the kernel finishes, with the number
+  // finished so far by this verify_script() or verify_scripts() call.
+  std::function<void(std::size_t)> progress;
 };
 
 struct Verification {
@@ -104,8 +143,11 @@ struct Verification {
   Outcome outcome = Outcome::script_error;
   std::string error;           // script_error, kernel_error: one sentence
   std::size_t operations = 0;  // the script's operation lines
-  kernel::Run kernel;          // agree, differ, ran
-  Comparison comparison;       // agree, differ (empty with kernel_only)
+  kernel::Run kernel;          // agree, differ, ran (ops: kernel_only with keep_ops)
+  // The kernel's anon_vma allocations, frees, AVC allocations, frees over
+  // the script (agree, differ, ran).
+  std::array<std::size_t, 4> kernel_counts{};
+  Comparison comparison;  // agree, differ (empty with kernel_only)
   // differ, from verify_scripts(): set when the script differed in a joined
   // run but agreed when run alone (the comparison is the joined run's).
   std::string note;
