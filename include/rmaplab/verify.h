@@ -22,6 +22,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -182,6 +183,94 @@ Verification verify_script(const Script& script, const VerifyOptions& options = 
 std::vector<Verification> verify_scripts(
     std::span<const Script> scripts, const VerifyOptions& options = {},
     const std::function<void(std::size_t, const Verification&)>& done = {});
+
+// --- many scripts named on a command line ---
+
+// One script of a run over many: a file to load, or a generated one.
+struct ScriptSource {
+  std::string name;                   // as shown: the path ("-": stdin), or seed-S.rml
+  std::optional<std::uint64_t> seed;  // generated
+};
+
+// Generated scripts: `count` of them, seeds seed, seed + 1, ... (gen.h).
+struct GenerateOptions {
+  std::uint64_t count = 0;
+  std::uint64_t seed = 1;
+  int procs = 8;
+  int ops = 60;
+};
+
+// The paths (a directory stands for every *.rml directly in it, sorted by
+// name), then the generated scripts. An error (a directory that cannot be
+// listed or holds no script) is one sentence.
+Result<std::vector<ScriptSource>> script_sources(std::span<const std::string> paths,
+                                                 const GenerateOptions& generate);
+
+// The command that writes a generated script out: "rmaplab gen --seed S ...".
+std::string gen_command(const GenerateOptions& generate, std::uint64_t seed);
+
+struct VerifyTotals {
+  std::size_t scripts = 0;
+  std::array<std::size_t, 5> outcomes{};     // by Verification::Outcome
+  std::vector<std::uint64_t> failing_seeds;  // generated scripts that did not agree
+  std::size_t count(Verification::Outcome o) const { return outcomes[std::size_t(o)]; }
+};
+
+// Loads or generates each source and verifies them in order, consecutive
+// ones joined into kernel runs (verify_scripts) at most 256 scripts at a
+// time, so memory stays bounded however many there are. done(source,
+// verification) is called for each, in order, as soon as it is known; a
+// source that does not load is a script_error there. The kernel is not
+// probed first (the caller does that once).
+VerifyTotals verify_sources(
+    std::span<const ScriptSource> sources, const GenerateOptions& generate,
+    const VerifyOptions& options,
+    const std::function<void(const ScriptSource&, const Verification&)>& done);
+
+// The operations `sources` hold, for progress: files are read, generated
+// scripts count generate.ops each.
+std::size_t count_operations(std::span<const ScriptSource> sources,
+                             const GenerateOptions& generate);
+
+// --- their text and JSON forms (src/report/compare.cc) ---
+
+// summary_line(), and for a generated script that did not agree the command
+// that replays it.
+std::string source_line(const ScriptSource& source, std::size_t width, const Verification& v,
+                        const GenerateOptions& generate);
+// "total: 4 scripts, 2 agree, 1 differ, 1 script error; failing seeds: 17".
+std::string totals_line(const VerifyTotals& totals, bool kernel_only);
+// to_json(name, v), with "seed" and "generated_by" for a generated script.
+nlohmann::json source_json(const ScriptSource& source, const Verification& v,
+                           const GenerateOptions& generate);
+// {"scripts", "agree", "differ", "script_error", "kernel_error", "ran"}.
+nlohmann::json totals_json(const VerifyTotals& totals);
+// {"error": {"message", "file", "line", "column"}}: the place is read from
+// the sentence's "FILE:LINE:COLUMN: " prefix, null where it has none.
+nlohmann::json error_json(std::string_view message);
+
+// "verify: 12,000 of 100,000 operations" on a terminal, redrawn in place at
+// most ten times a second and erased when done; nothing when `fd` is not a
+// terminal (a pipe, a file).
+class ProgressLine {
+ public:
+  ProgressLine(int fd, std::size_t total);
+  ~ProgressLine();  // erases the line
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
+  void update(std::size_t done);
+  // Erases the line now, so other output can start a line of its own; the
+  // next update() draws it again.
+  void clear();
+  bool active() const { return active_; }
+
+ private:
+  int fd_;
+  std::size_t total_;
+  bool active_;
+  bool drawn_ = false;
+  std::int64_t last_ns_ = 0;
+};
 
 // The anonymous large folio sizes this kernel gives a fault unasked
 // (transparent_hugepage's or an mTHP size's "enabled" is "always"), as a
