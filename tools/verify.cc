@@ -136,6 +136,11 @@ ExitCode verify_one(const VerifyCommand& o, const model::Profile* profile,
     case Verification::Outcome::script_error:
       return fail(reporter, v.error, ExitCode::usage);
     case Verification::Outcome::kernel_error:
+      if (Status s = kernel::probe(); !s.ok())  // the environment, not this script
+        return fail(reporter,
+                    fmt::format("rmaplab verify: the kernel cannot be observed here: {}",
+                                s.error().message),
+                    ExitCode::unobservable);
       return fail(reporter, v.error, ExitCode::unobservable);
     case Verification::Outcome::ran:
       reporter.kernel_run(*script, v.kernel);
