@@ -15,7 +15,9 @@
 //
 // verify_script() is the whole of verifying one script: the model first (a
 // script error stops there, before any process starts), then the kernel with
-// snapshots, then compare_runs(). `rmaplab verify` and the corpus tests both
+// snapshots of the processes each operation touched, streamed operation by
+// operation into a RunComparer beside the model's steps, so memory follows
+// the live state, not the script's length. `rmaplab verify` and the corpus tests both
 // go through it; summary_line() and to_json(Verification) are its one-line
 // and JSON forms for runs over many scripts.
 #pragma once
