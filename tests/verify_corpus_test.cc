@@ -181,10 +181,13 @@ std::string first_mismatch(const nlohmann::json& a, const nlohmann::json& b) {
 TEST_F(VerifyCorpus, JoinedRunsMatchLoneRuns) {
   std::vector<Script> scripts;
   for (std::uint64_t seed = 1; seed <= 6; ++seed) scripts.push_back(generated(seed));
-  const std::vector<Verification> joined = verify_scripts(scripts);
+  VerifyOptions options;
+  options.keep_kernel_ops = true;
+  const std::vector<Verification> joined = verify_scripts(scripts, options);
   ASSERT_EQ(joined.size(), scripts.size());
   for (std::size_t i = 0; i < scripts.size(); ++i) {
-    const Verification alone = verify_script(scripts[i]);
+    const Verification alone = verify_script(scripts[i], options);
+    ASSERT_EQ(alone.kernel.ops.size(), scripts[i].ops.size());
     ASSERT_EQ(alone.outcome, Verification::Outcome::agree) << explain(scripts[i].file, alone);
     ASSERT_EQ(joined[i].outcome, Verification::Outcome::agree)
         << explain(scripts[i].file, joined[i]);

@@ -130,6 +130,9 @@ struct VerifyOptions {
   // run needs. Without them memory follows the live processes, not the
   // script's length.
   bool keep_ops = true;
+  // Also keep the kernel's operations (events, snapshots) in
+  // Verification::kernel when comparing, for tests that compare kernel runs.
+  bool keep_kernel_ops = false;
   // Called after each operation the kernel finishes, with the number
   // finished so far by this verify_script() or verify_scripts() call.
   std::function<void(std::size_t)> progress;
@@ -146,7 +149,7 @@ struct Verification {
   Outcome outcome = Outcome::script_error;
   std::string error;           // script_error, kernel_error: one sentence
   std::size_t operations = 0;  // the script's operation lines
-  kernel::Run kernel;          // agree, differ, ran (ops: kernel_only with keep_ops)
+  kernel::Run kernel;  // agree, differ, ran (ops: kernel_only with keep_ops, or keep_kernel_ops)
   // The kernel's anon_vma allocations, frees, AVC allocations, frees over
   // the script (agree, differ, ran).
   std::array<std::size_t, 4> kernel_counts{};

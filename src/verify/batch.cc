@@ -37,7 +37,7 @@ struct Member {
   std::uint32_t next_id[2] = {0, 0};
   long live[2] = {0, 0};
   std::array<std::size_t, 4> counts{};
-  std::vector<kernel::OpResult> kept;  // kernel_only with keep_ops
+  std::vector<kernel::OpResult> kept;  // kernel_only with keep_ops, or keep_kernel_ops
   std::string model_error;             // a model step failed (a model bug)
 };
 
@@ -164,9 +164,9 @@ class Batcher {
         auto r = m.model->step();
         if (!r.ok()) return r.error();  // validated: a model bug
         m.comparer->op(*r, k);
-      } else if (options_.keep_ops) {
-        m.kept.push_back(std::move(k));
       }
+      if (options_.keep_kernel_ops || (options_.kernel_only && options_.keep_ops))
+        m.kept.push_back(std::move(k));
       progress();
       return ok_status();
     });

@@ -77,6 +77,7 @@ Verification verify_script(const Script& script, const VerifyOptions& options) {
   kernel_options.snapshot = compare && options.snapshots;
   kernel_options.snapshot_touched = true;
   std::vector<kernel::OpResult> kept;
+  const bool keep_kernel_ops = options.keep_kernel_ops || (options.kernel_only && options.keep_ops);
   std::size_t done = 0;
   auto run = kernel::run(script, kernel_options, [&](kernel::OpResult&& k) -> Status {
     add_counts(v.kernel_counts, k);
@@ -84,9 +85,8 @@ Verification verify_script(const Script& script, const VerifyOptions& options) {
       auto m = sim.step();
       if (!m.ok()) return m.error();  // not after validate_in_model(): a model bug
       comparer.op(*m, k);
-    } else if (options.keep_ops) {
-      kept.push_back(std::move(k));
     }
+    if (keep_kernel_ops) kept.push_back(std::move(k));
     if (options.progress) options.progress(++done);
     return ok_status();
   });
