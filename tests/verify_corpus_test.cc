@@ -14,7 +14,9 @@
 //                                  kernel results
 //   VerifyCli.*                    `rmaplab verify` over several scripts, a
 //                                  directory and --generate: lines, totals,
-//                                  JSON and exit codes
+//                                  JSON and exit codes; descriptors and
+//                                  resource limits of the environment
+//   VerifyCliUsage.*               bad options and errors, in text and JSON
 //
 // Agreement is on results, counts, events, object identity, VMA layout and
 // page sharing (compare_runs, with snapshots). A failure prints each
@@ -26,7 +28,11 @@
 // where the kernel cannot be observed (not root, no tracefs, ...).
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include <fmt/format.h>
@@ -175,10 +181,13 @@ std::string first_mismatch(const nlohmann::json& a, const nlohmann::json& b) {
 TEST_F(VerifyCorpus, JoinedRunsMatchLoneRuns) {
   std::vector<Script> scripts;
   for (std::uint64_t seed = 1; seed <= 6; ++seed) scripts.push_back(generated(seed));
-  const std::vector<Verification> joined = verify_scripts(scripts);
+  VerifyOptions options;
+  options.keep_kernel_ops = true;
+  const std::vector<Verification> joined = verify_scripts(scripts, options);
   ASSERT_EQ(joined.size(), scripts.size());
   for (std::size_t i = 0; i < scripts.size(); ++i) {
-    const Verification alone = verify_script(scripts[i]);
+    const Verification alone = verify_script(scripts[i], options);
+    ASSERT_EQ(alone.kernel.ops.size(), scripts[i].ops.size());
     ASSERT_EQ(alone.outcome, Verification::Outcome::agree) << explain(scripts[i].file, alone);
     ASSERT_EQ(joined[i].outcome, Verification::Outcome::agree)
         << explain(scripts[i].file, joined[i]);
@@ -269,6 +278,139 @@ TEST(VerifyCliUsage, EmptyDirectoryAndNoScriptAreUsageErrors) {
   const auto none = run_cli({"verify"});
   EXPECT_EQ(none.exit_code, 2);
   EXPECT_TRUE(none.err.find("no script given") != std::string::npos) << none.err;
+}
+
+// A lineage that forks `n` times, two processes alive at a time: what
+// scripts/fork-forever writes.
+std::string fork_forever(int n) {
+  std::string text = "spawn G0\nG0 mmap 0 8\nG0 write 0 8\n";
+  for (int i = 0; i < n; ++i)
+    text += fmt::format("G{} fork G{}\nG{} exit\nG{} write 0\n", i, i + 1, i, i + 1);
+  return text;
+}
+
+// `command` (a shell line; $RMAPLAB is the binary) in the source tree.
+CliResult run_shell(const std::string& command) {
+  static int serial = 0;
+  const auto out = scratch() / fmt::format("sh-out-{}", serial);
+  const auto err = scratch() / fmt::format("sh-err-{}", serial++);
+  const std::string line =
+      fmt::format("cd '{}' && RMAPLAB='{}' bash -c '{}' >'{}' 2>'{}'", source_dir(), rmaplab_bin(),
+                  command, out.string(), err.string());
+  CliResult r;
+  const int status = std::system(line.c_str());
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+bool has_cap_sys_resource() {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with("CapEff:"))
+      return (std::stoull(line.substr(7), nullptr, 16) >> 24) & 1;  // CAP_SYS_RESOURCE
+  return false;
+}
+
+// Descriptors follow the live processes: 5000 forks with two alive at a time
+// need a handful, even under a limit far below one per fork.
+TEST_F(VerifyCli, DescriptorsFollowTheLiveProcesses) {
+  const auto script = write_file("forever.rml", fork_forever(5000));
+  const auto r = run_shell("ulimit -n 128; \"$RMAPLAB\" verify " + script.string());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("agree on all 15003 operations"), std::string::npos) << r.out << r.err;
+}
+
+// More processes alive at once than the descriptor limit allows is said up
+// front, naming the limit, before anything runs.
+TEST_F(VerifyCli, TooManyLiveProcessesForTheDescriptorLimit) {
+  std::string text;
+  for (int i = 0; i < 100; ++i) text += fmt::format("spawn P{}\n", i);
+  const auto script = write_file("wide.rml", text);
+  const auto r = run_shell("ulimit -n 128; \"$RMAPLAB\" verify " + script.string());
+  if (has_cap_sys_resource()) GTEST_SKIP() << "root here may raise RLIMIT_NOFILE's hard limit";
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("the script has 100 processes alive at once"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("RLIMIT_NOFILE"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+// A soft RLIMIT_AS (prlimit) is lifted for the helpers: the 400 MiB mapping
+// the model allows succeeds on the kernel too. A hard one (ulimit -v) can be
+// lifted only with CAP_SYS_RESOURCE; without it verify refuses up front.
+TEST_F(VerifyCli, AddressSpaceLimitIsLiftedOrRefused) {
+  const auto script = write_file("big.rml", "spawn P\nP mmap 0 102400\nP write 0\n");
+  const auto soft =
+      run_shell("prlimit --as=268435456:unlimited \"$RMAPLAB\" verify " + script.string());
+  EXPECT_EQ(soft.exit_code, 0) << soft.out << soft.err;
+  EXPECT_NE(soft.out.find("agree on all 3 operations"), std::string::npos) << soft.out;
+
+  const auto hard = run_shell("ulimit -v 262144; \"$RMAPLAB\" verify " + script.string());
+  if (has_cap_sys_resource()) {
+    EXPECT_EQ(hard.exit_code, 0) << hard.out << hard.err;
+  } else {
+    EXPECT_EQ(hard.exit_code, 3) << hard.out << hard.err;
+    EXPECT_EQ(hard.err,
+              "rmaplab verify: the kernel cannot be observed here: RLIMIT_AS (ulimit -v) is "
+              "268435456 (hard limit 268435456) and cannot be lifted without CAP_SYS_RESOURCE: "
+              "mappings the model allows would fail with ENOMEM, for this environment's reasons\n");
+  }
+}
+
+TEST_F(VerifyCli, ProgressIsNotShownOnAPipe) {
+  const auto r = run_cli({"verify", "--generate", "2", "--ops", "200"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(VerifyCliUsage, NumericOptionsAreRangeCheckedInOneSentence) {
+  const std::pair<std::vector<std::string>, std::string> cases[] = {
+      {{"--generate", "-1"},
+       "rmaplab verify: --generate must be a whole number from 1 to 1000000, not '-1'\n"},
+      {{"--generate", "1000000000000"},
+       "rmaplab verify: --generate must be a whole number from 1 to 1000000, not "
+       "'1000000000000'\n"},
+      {{"--generate", "18446744073709551615"},
+       "rmaplab verify: --generate must be a whole number from 1 to 1000000, not "
+       "'18446744073709551615'\n"},
+      {{"--generate", "1", "--procs", "65"},
+       "rmaplab verify: --procs must be a whole number from 1 to 64, not '65'\n"},
+      {{"--generate", "1", "--ops", "1000001"},
+       "rmaplab verify: --ops must be a whole number from 1 to 1000000, not '1000001'\n"},
+      {{"--generate", "1", "--seed", "x"},
+       "rmaplab verify: --seed must be a whole number from 0 to 18446744073709551615, not "
+       "'x'\n"},
+      {{"--generate", "2", "--seed", "18446744073709551615"},
+       "rmaplab verify: --seed 18446744073709551615 with --generate 2 would need seeds past "
+       "18446744073709551615, the largest\n"},
+  };
+  for (const auto& [args, message] : cases) {
+    std::vector<std::string> argv = {"verify"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto r = run_cli(argv);
+    EXPECT_EQ(r.exit_code, 2) << args[1];
+    EXPECT_EQ(r.err, message);
+    EXPECT_EQ(r.out, "");
+  }
+}
+
+// With --json an error is a document on stdout (and the sentence on
+// stderr), for one script as for several.
+TEST(VerifyCliUsage, JsonErrorsAreDocuments) {
+  const auto bad = write_file("bad.rml", "spawn P\nP write 0\n");
+  const auto one = run_cli({"verify", "--json", bad.string()});
+  EXPECT_EQ(one.exit_code, 2);
+  const auto doc = nlohmann::json::parse(one.out);
+  EXPECT_EQ(doc["error"]["file"], bad.string());
+  EXPECT_EQ(doc["error"]["line"], 2);
+  EXPECT_EQ(doc["error"]["column"], 9);
+  EXPECT_EQ(doc["error"]["message"].get<std::string>() + "\n", one.err);
+
+  const auto usage = run_cli({"verify", "--json", "--generate", "-1"});
+  EXPECT_EQ(usage.exit_code, 2);
+  EXPECT_TRUE(nlohmann::json::parse(usage.out)["error"]["file"].is_null()) << usage.out;
+  EXPECT_NE(usage.err.find("--generate must be"), std::string::npos);
 }
 
 }  // namespace

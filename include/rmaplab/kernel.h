@@ -21,18 +21,23 @@
 // serialised process-wide (a mutex), and run() must be called from a thread
 // that stays alive until it returns. While it runs it temporarily, and only
 // for the calling process: pins the calling thread to one CPU, makes the
-// process a child subreaper, raises RLIMIT_NOFILE's soft limit if the script
-// needs more descriptors, and handles SIGINT, SIGTERM and SIGHUP (unless the
-// process ignores them). All of that is restored before it returns. On such a
-// signal it ends every helper, removes its tracefs instance, restores the
-// previous signal handlers and re-raises the signal; if that does not end the
-// process, run() returns an "interrupted" error. If the process is killed outright, the helpers die
-// with it (they read end-of-file on their command pipes), and the next run removes the stale
-// instance.
+// process a child subreaper, raises RLIMIT_NOFILE if the script needs more
+// descriptors (two per live process: they follow the live processes, so a
+// script that forks forever needs few), and handles SIGINT, SIGTERM, SIGHUP
+// and SIGQUIT (unless the process ignores them). All of that is restored
+// before it returns. On such a signal it ends every helper, removes its
+// tracefs instance, restores the previous signal handlers and re-raises the
+// signal; if that does not end the process, run() returns an "interrupted"
+// error. If the process is killed outright, the helpers die with it (they
+// read end-of-file on their channels), and the next run removes the stale
+// instance. Resource limits that would make the kernel refuse what the model
+// allows (RLIMIT_AS, RLIMIT_DATA, RLIMIT_NPROC) are lifted for the helpers;
+// probe() fails if they cannot be (src/kernel/limits.h).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -75,9 +80,9 @@ struct PageInfo {
   bool operator==(const PageInfo&) const = default;
 };
 
-// One script process after an operation. Every process the script has
-// created so far is listed, in slot order; one that exited has alive=false
-// and nothing else.
+// One script process after an operation. A full snapshot lists every process
+// the script has created so far, in slot order; one that exited has
+// alive=false and nothing else.
 struct ProcessState {
   int slot = -1;
   std::string name;
@@ -91,6 +96,9 @@ struct OpResult {
   std::string result;               // "ok" or the errno name, e.g. "EFAULT"
   std::vector<Event> events;        // in trace order
   std::vector<ProcessState> after;  // only with Options::snapshot
+  // Whether `after` lists every process created so far (a full snapshot) or
+  // only those the operation touched (Options::snapshot_touched).
+  bool after_all = true;
 
   std::size_t count(ObjectKind kind, bool alloc) const;
 };
@@ -112,12 +120,25 @@ struct Options {
   // after every operation, so this bounds the events of one operation.
   std::size_t trace_buffer_kb = 4096;
   bool keep_trace = false;  // fill Run::trace
+  // With snapshot: after most operations only the processes the operation
+  // touched (its process; for fork also the child), so a long run costs
+  // per operation what the operation changed, not every live process; a
+  // full snapshot after the last operation and after each operation index
+  // in full_snapshots (sorted).
+  bool snapshot_touched = false;
+  std::vector<std::size_t> full_snapshots;
 };
+
+// Receives each operation's result as soon as it is complete (its events
+// all attributed, its snapshot taken), in script order. An error it returns
+// stops the run and becomes run()'s error.
+using OpSink = std::function<Status(OpResult&& op)>;
 
 // Whether the running kernel can be observed here. The error names what is
 // missing: an unsupported architecture, not root, tracefs not mountable,
 // missing kmem events, call-site functions missing from /proc/kallsyms
-// (or hidden by kptr_restrict), memfd execution forbidden.
+// (or hidden by kptr_restrict), a resource limit that cannot be lifted,
+// memfd execution forbidden.
 Status probe();
 
 // Runs the script on the kernel. Errors (the kernel cannot be observed, a
@@ -125,6 +146,11 @@ Status probe();
 // script's file and line where one applies. System calls the kernel refuses
 // are not errors: they are results.
 Result<Run> run(const Script& script, const Options& options = {});
+
+// The same, handing each operation to `sink` instead of keeping it: the
+// returned Run has no ops, so memory follows the live processes, not the
+// script's length.
+Result<Run> run(const Script& script, const Options& options, const OpSink& sink);
 
 // The language's --json shape (shared/docs/workload-language.md), plus:
 //   "kernel": release,

@@ -15,14 +15,19 @@
 //
 // verify_script() is the whole of verifying one script: the model first (a
 // script error stops there, before any process starts), then the kernel with
-// snapshots, then compare_runs(). `rmaplab verify` and the corpus tests both
+// snapshots of the processes each operation touched, streamed operation by
+// operation into a RunComparer beside the model's steps, so memory follows
+// the live state, not the script's length. `rmaplab verify` and the corpus tests both
 // go through it; summary_line() and to_json(Verification) are its one-line
 // and JSON forms for runs over many scripts.
 #pragma once
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -59,8 +64,9 @@ struct OpComparison {
 };
 
 struct Comparison {
-  std::vector<OpComparison> ops;
+  std::vector<OpComparison> ops;  // every row, when kept (compare_runs; VerifyOptions::keep_ops)
   std::vector<Difference> first;  // the first difference of each kind, by kind order
+  std::size_t operations = 0;     // operations compared
   std::size_t differences = 0;    // operations with any difference
   bool compared_snapshots = false;
   std::string model = "linux-6.18";  // the profile the model ran under
@@ -72,6 +78,34 @@ struct Comparison {
 // this is a caller's bug) are reported as a `result` difference at the first
 // operation only one side has.
 Comparison compare_runs(const Script& script, const RunReport& model, const kernel::Run& kernel);
+
+// compare_runs() one operation at a time, as the two sides produce them:
+// what it keeps is the verdict (the first difference of each kind, counts),
+// the pairing of the objects alive now, and the rows only if asked, so a
+// long run costs memory for its live objects, not its length.
+//
+// A kernel operation whose snapshot is partial (kernel::OpResult::after_all
+// false) has its layout and pages compared for the processes it lists only;
+// a full one also for which processes are alive.
+class RunComparer {
+ public:
+  RunComparer(const Script& script, bool keep_ops);
+  ~RunComparer();
+  RunComparer(const RunComparer&) = delete;
+  RunComparer& operator=(const RunComparer&) = delete;
+
+  void op(const OpRecord& model, const kernel::OpResult& kernel);
+  // An operation only one side recorded (`model_result` or `kernel_result`
+  // is "(none)"): a `result` difference.
+  void one_sided(int line, std::string op, std::string model_result, std::string kernel_result,
+                 std::size_t model_ops, std::size_t kernel_ops);
+  const Comparison& comparison() const;
+  Comparison take();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 nlohmann::json to_json(const Comparison& c);
 
@@ -91,6 +125,17 @@ struct VerifyOptions {
   // The rules the model runs under (src/profile); null: linux-6.18, the
   // kernel's. Another profile shows where the kernel tells the rules apart.
   const model::Profile* profile = nullptr;
+  // Keep every operation's row (Comparison::ops; with kernel_only the
+  // kernel's ops in Verification::kernel), as a table or JSON of the whole
+  // run needs. Without them memory follows the live processes, not the
+  // script's length.
+  bool keep_ops = true;
+  // Also keep the kernel's operations (events, snapshots) in
+  // Verification::kernel when comparing, for tests that compare kernel runs.
+  bool keep_kernel_ops = false;
+  // Called after each operation the kernel finishes, with the number
+  // finished so far by this verify_script() or verify_scripts() call.
+  std::function<void(std::size_t)> progress;
 };
 
 struct Verification {
@@ -104,8 +149,11 @@ struct Verification {
   Outcome outcome = Outcome::script_error;
   std::string error;           // script_error, kernel_error: one sentence
   std::size_t operations = 0;  // the script's operation lines
-  kernel::Run kernel;          // agree, differ, ran
-  Comparison comparison;       // agree, differ (empty with kernel_only)
+  kernel::Run kernel;  // agree, differ, ran (ops: kernel_only with keep_ops, or keep_kernel_ops)
+  // The kernel's anon_vma allocations, frees, AVC allocations, frees over
+  // the script (agree, differ, ran).
+  std::array<std::size_t, 4> kernel_counts{};
+  Comparison comparison;  // agree, differ (empty with kernel_only)
   // differ, from verify_scripts(): set when the script differed in a joined
   // run but agreed when run alone (the comparison is the joined run's).
   std::string note;
@@ -140,6 +188,94 @@ Verification verify_script(const Script& script, const VerifyOptions& options = 
 std::vector<Verification> verify_scripts(
     std::span<const Script> scripts, const VerifyOptions& options = {},
     const std::function<void(std::size_t, const Verification&)>& done = {});
+
+// --- many scripts named on a command line ---
+
+// One script of a run over many: a file to load, or a generated one.
+struct ScriptSource {
+  std::string name;                   // as shown: the path ("-": stdin), or seed-S.rml
+  std::optional<std::uint64_t> seed;  // generated
+};
+
+// Generated scripts: `count` of them, seeds seed, seed + 1, ... (gen.h).
+struct GenerateOptions {
+  std::uint64_t count = 0;
+  std::uint64_t seed = 1;
+  int procs = 8;
+  int ops = 60;
+};
+
+// The paths (a directory stands for every *.rml directly in it, sorted by
+// name), then the generated scripts. An error (a directory that cannot be
+// listed or holds no script) is one sentence.
+Result<std::vector<ScriptSource>> script_sources(std::span<const std::string> paths,
+                                                 const GenerateOptions& generate);
+
+// The command that writes a generated script out: "rmaplab gen --seed S ...".
+std::string gen_command(const GenerateOptions& generate, std::uint64_t seed);
+
+struct VerifyTotals {
+  std::size_t scripts = 0;
+  std::array<std::size_t, 5> outcomes{};     // by Verification::Outcome
+  std::vector<std::uint64_t> failing_seeds;  // generated scripts that did not agree
+  std::size_t count(Verification::Outcome o) const { return outcomes[std::size_t(o)]; }
+};
+
+// Loads or generates each source and verifies them in order, consecutive
+// ones joined into kernel runs (verify_scripts) at most 256 scripts at a
+// time, so memory stays bounded however many there are. done(source,
+// verification) is called for each, in order, as soon as it is known; a
+// source that does not load is a script_error there. The kernel is not
+// probed first (the caller does that once).
+VerifyTotals verify_sources(
+    std::span<const ScriptSource> sources, const GenerateOptions& generate,
+    const VerifyOptions& options,
+    const std::function<void(const ScriptSource&, const Verification&)>& done);
+
+// The operations `sources` hold, for progress: files are read, generated
+// scripts count generate.ops each.
+std::size_t count_operations(std::span<const ScriptSource> sources,
+                             const GenerateOptions& generate);
+
+// --- their text and JSON forms (src/report/compare.cc) ---
+
+// summary_line(), and for a generated script that did not agree the command
+// that replays it.
+std::string source_line(const ScriptSource& source, std::size_t width, const Verification& v,
+                        const GenerateOptions& generate);
+// "total: 4 scripts, 2 agree, 1 differ, 1 script error; failing seeds: 17".
+std::string totals_line(const VerifyTotals& totals, bool kernel_only);
+// to_json(name, v), with "seed" and "generated_by" for a generated script.
+nlohmann::json source_json(const ScriptSource& source, const Verification& v,
+                           const GenerateOptions& generate);
+// {"scripts", "agree", "differ", "script_error", "kernel_error", "ran"}.
+nlohmann::json totals_json(const VerifyTotals& totals);
+// {"error": {"message", "file", "line", "column"}}: the place is read from
+// the sentence's "FILE:LINE:COLUMN: " prefix, null where it has none.
+nlohmann::json error_json(std::string_view message);
+
+// "verify: 12,000 of 100,000 operations" on a terminal, redrawn in place at
+// most ten times a second and erased when done; nothing when `fd` is not a
+// terminal (a pipe, a file).
+class ProgressLine {
+ public:
+  ProgressLine(int fd, std::size_t total);
+  ~ProgressLine();  // erases the line
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
+  void update(std::size_t done);
+  // Erases the line now, so other output can start a line of its own; the
+  // next update() draws it again.
+  void clear();
+  bool active() const { return active_; }
+
+ private:
+  int fd_;
+  std::size_t total_;
+  bool active_;
+  bool drawn_ = false;
+  std::int64_t last_ns_ = 0;
+};
 
 // The anonymous large folio sizes this kernel gives a fault unasked
 // (transparent_hugepage's or an mTHP size's "enabled" is "always"), as a

@@ -1,5 +1,6 @@
 #include "kernel/attribution.h"
 
+#include <iterator>
 #include <limits>
 
 #include <fmt/format.h>
@@ -22,10 +23,7 @@ std::string end_marker(int line) {
 }
 
 Attributor::Attributor(std::vector<int> op_lines, std::vector<FunctionRange> avc_ranges, int cpu)
-    : op_lines_(std::move(op_lines)),
-      avc_ranges_(std::move(avc_ranges)),
-      cpu_(cpu),
-      events_(op_lines_.size()) {}
+    : op_lines_(std::move(op_lines)), avc_ranges_(std::move(avc_ranges)), cpu_(cpu) {}
 
 void Attributor::add_process(int pid, std::size_t first_op) {
   processes_.emplace(pid, Lifetime{first_op, kForever});
@@ -35,6 +33,24 @@ void Attributor::end_process(int pid, std::size_t last_op) {
   auto [lo, hi] = processes_.equal_range(pid);
   for (auto it = lo; it != hi; ++it)
     if (it->second.last_op == kForever) it->second.last_op = last_op;
+  ended_.emplace_back(pid, last_op);
+}
+
+std::vector<Event> Attributor::take(std::size_t op) {
+  std::vector<Event> out;
+  if (op != taken_ || events_.empty() || !closed(op)) return out;
+  out = std::move(events_.front());
+  events_.pop_front();
+  ++taken_;
+  // A process that ended before `op` can cause no event of a later one.
+  std::erase_if(ended_, [&](const std::pair<int, std::size_t>& e) {
+    if (e.second >= op) return false;
+    auto [lo, hi] = processes_.equal_range(e.first);
+    for (auto it = lo; it != hi;)
+      it = it->second.last_op == e.second ? processes_.erase(it) : std::next(it);
+    return true;
+  });
+  return out;
 }
 
 bool Attributor::is_script_process(int pid, std::size_t op) const {
@@ -86,6 +102,7 @@ Status Attributor::feed(std::string_view line) {
         marker->text == begin_marker(op_lines_[next_op_])) {
       inside_ = true;
       ++next_op_;
+      events_.emplace_back();
       return ok_status();
     }
     if (inside_ && marker->text == end_marker(op_lines_[next_op_ - 1])) {
@@ -142,7 +159,7 @@ Status Attributor::feed(std::string_view line) {
     e.id = it->second;
     ids.erase(it);
   }
-  events_[op].push_back(std::move(e));
+  events_.at(op - taken_).push_back(std::move(e));
   return ok_status();
 }
 
@@ -153,7 +170,8 @@ Result<std::vector<std::vector<Event>>> Attributor::finish() {
     return Error{"the trace ends before operation at line " + std::to_string(op_lines_[op]) + " " +
                  (inside_ ? "ended" : "began")};
   }
-  return std::move(events_);
+  return std::vector<std::vector<Event>>(std::make_move_iterator(events_.begin()),
+                                         std::make_move_iterator(events_.end()));
 }
 
 }  // namespace rmaplab::kernel

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <span>
 #include <string>
 #include <string_view>
@@ -52,7 +53,18 @@ class Attributor {
   // Every line of a text, in order.
   Status feed_text(std::string_view text);
 
-  // After the last operation's end marker: the events of each operation.
+  // Whether the end marker of operation `op` has been fed: its events are
+  // then complete.
+  bool closed(std::size_t op) const {
+    return next_op_ > op + 1 || (next_op_ == op + 1 && !inside_);
+  }
+  // Hands over the events of the oldest operation not yet taken (`op`, which
+  // must be closed) and forgets them, so a long run keeps only the open
+  // operation's events; also forgets processes that ended before it.
+  std::vector<Event> take(std::size_t op);
+
+  // After the last operation's end marker: the events of each operation not
+  // taken, in order (all of them if take() was never called).
   Result<std::vector<std::vector<Event>>> finish();
 
   std::size_t live(ObjectKind kind) const;
@@ -69,9 +81,11 @@ class Attributor {
   std::vector<FunctionRange> avc_ranges_;
   int cpu_;
   std::unordered_multimap<int, Lifetime> processes_;
-  std::vector<std::vector<Event>> events_;
-  std::size_t next_op_ = 0;  // index of the next begin marker expected
-  bool inside_ = false;      // between begin and end of op next_op_ - 1
+  std::deque<std::vector<Event>> events_;  // operations taken_, taken_ + 1, ...
+  std::size_t taken_ = 0;
+  std::vector<std::pair<int, std::size_t>> ended_;  // (pid, last_op), to forget
+  std::size_t next_op_ = 0;                         // index of the next begin marker expected
+  bool inside_ = false;                             // between begin and end of op next_op_ - 1
   std::size_t trace_line_ = 0;
   // Per kind: live pointer -> id, next id, live count.
   std::unordered_map<std::uint64_t, std::uint32_t> live_ids_[2];

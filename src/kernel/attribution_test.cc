@@ -58,6 +58,37 @@ TEST(Attribution, RecordedRunnerTrace) {
   EXPECT_EQ(a.live(ObjectKind::anon_vma_chain), 0u);
 }
 
+// The same trace handed over one operation at a time, each as soon as its
+// end marker is read: the same events, and nothing kept once taken.
+TEST(Attribution, OperationsAreTakenAsTheyClose) {
+  Attributor a({1, 2, 3, 4, 5, 6, 7, 8}, {}, 0);
+  a.add_process(15711, 0);
+  a.add_process(15712, 4);
+  std::vector<std::vector<Event>> taken;
+  const std::string trace = read_testdata("fork_munmap_exit.trace");
+  for (std::size_t pos = 0; pos < trace.size();) {
+    std::size_t nl = trace.find('\n', pos);
+    if (nl == std::string::npos) nl = trace.size();
+    ASSERT_TRUE(a.feed(std::string_view(trace).substr(pos, nl - pos)).ok());
+    pos = nl + 1;
+    if (a.closed(taken.size())) {
+      EXPECT_FALSE(a.closed(taken.size() + 1));
+      taken.push_back(a.take(taken.size()));
+      // The runner ends a process after its exit operation, before the next.
+      if (taken.size() == 7) a.end_process(15712, 6);
+      if (taken.size() == 8) a.end_process(15711, 7);
+    }
+  }
+  ASSERT_EQ(taken.size(), 8u);
+  EXPECT_EQ(compact(taken[4]), "+c4 +a2 +c5 +c6 +a3 +c7 +c8 +a4 +c9");
+  EXPECT_EQ(counts(taken[5]), "0 0 4 4");
+  EXPECT_EQ(compact(taken[7]), "-c2 -c1 -a1 -c3");
+  auto rest = a.finish();
+  ASSERT_TRUE(rest.ok()) << rest.error().message;
+  EXPECT_TRUE(rest->empty());
+  EXPECT_EQ(a.live(ObjectKind::anon_vma), 0u);
+}
+
 // Without the call-site filter the merged cache's fs_struct objects appear
 // (copy_fs_struct at fork, do_exit at exit; one was allocated before
 // tracing): they are not AVCs, so they neither count nor look like a free

@@ -1,12 +1,13 @@
 // The runner leaves nothing behind: no helper process and no tracefs
 // instance, whether the script ends with processes still running, or the
-// runner is stopped by SIGINT or SIGTERM (it cleans up, then dies of the
+// runner is stopped by SIGINT, SIGTERM or SIGQUIT (it cleans up, then dies of the
 // signal), or killed outright by SIGKILL (helpers die with it; the next run
 // removes the stale instance). Skipped where probe() fails.
 #include <dirent.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -85,6 +86,8 @@ class KernelCleanupTest : public ::testing::Test {
     const int runner = fork();
     if (runner == 0) {
       signal(sig, SIG_DFL);  // as a fresh command would have it
+      const rlimit no_core = {0, 0};
+      setrlimit(RLIMIT_CORE, &no_core);  // SIGQUIT's default action dumps core
       auto r = run(*script);
       _exit(r.ok() ? 0 : 3);
     }
@@ -136,6 +139,12 @@ TEST_F(KernelCleanupTest, SigtermCleansUpThenDies) {
 
 TEST_F(KernelCleanupTest, SigintCleansUpThenDies) {
   const int runner = start_and_signal(SIGINT);
+  EXPECT_TRUE(eventually([&] { return helpers_of(runner).empty(); }));
+  EXPECT_FALSE(instance_exists(runner));
+}
+
+TEST_F(KernelCleanupTest, SigquitCleansUpThenDies) {
+  const int runner = start_and_signal(SIGQUIT);
   EXPECT_TRUE(eventually([&] { return helpers_of(runner).empty(); }));
   EXPECT_FALSE(instance_exists(runner));
 }

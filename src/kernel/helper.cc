@@ -36,8 +36,9 @@ using namespace rmaplab::kernel::wire;
 // ---- x86_64 Linux ABI (no libc headers) ----------------------------------
 constexpr long SYS_read = 0, SYS_write = 1, SYS_open = 2, SYS_close = 3, SYS_mmap = 9,
                SYS_mprotect = 10, SYS_munmap = 11, SYS_rt_sigaction = 13, SYS_rt_sigreturn = 15,
-               SYS_mremap = 25, SYS_madvise = 28, SYS_dup2 = 33, SYS_getpid = 39, SYS_clone = 56,
-               SYS_getppid = 110, SYS_prctl = 157, SYS_exit_group = 231;
+               SYS_mremap = 25, SYS_madvise = 28, SYS_dup2 = 33, SYS_getpid = 39, SYS_recvmsg = 47,
+               SYS_clone = 56, SYS_getppid = 110, SYS_prctl = 157, SYS_exit_group = 231;
+constexpr int SOL_SOCKET = 1, SCM_RIGHTS = 1;
 constexpr long PROT_READ = 1, PROT_WRITE = 2;
 constexpr long MAP_SHARED = 0x01, MAP_ANONYMOUS = 0x20;
 constexpr long O_RDONLY = 0;
@@ -45,8 +46,8 @@ constexpr long EINTR = 4;
 constexpr long SIGBUS = 7, SIGSEGV = 11, SIGCHLD = 17;
 constexpr long SIG_IGN = 1;
 constexpr unsigned long SA_SIGINFO = 4, SA_RESTORER = 0x04000000;
-// Where a process's fault handler finds its own reply pipe: each process
-// dup2()s its slot's reply pipe here (fd 1 is free: exec closed stdio).
+// Where a process's fault handler finds its own channel: each process
+// dup2()s its channel here too (fd 1 is free: exec closed stdio).
 constexpr int kFaultReplyFd = 1;
 constexpr long PR_SET_NAME = 15;
 constexpr long PR_SET_THP_DISABLE = 41;
@@ -75,27 +76,49 @@ inline long syscall3(long n, long a = 0, long b = 0, long c = 0) {
 
 struct Config {
   int32_t nslots;
-  int32_t fd_base;
-  uint64_t stacks;  // address of slot 0's stack
+  int32_t channel_fd;  // every process of the family has its channel here
+  uint64_t stacks;     // address of slot 0's stack
 };
 
-int command_fd(const Config* c, int slot) { return c->fd_base + slot; }
-int reply_fd(const Config* c, int slot) { return c->fd_base + c->nslots + slot; }
 uint64_t stack_top(const Config* c, int slot) {
   return c->stacks + (uint64_t(slot) + 1) * kStackBytes;
 }
 
-// Whole-buffer I/O on the pipes. A short transfer means the runner is gone.
-bool read_full(int fd, void* buf, size_t len) {
-  auto* p = static_cast<char*>(buf);
-  while (len > 0) {
-    long r = syscall3(SYS_read, fd, long(p), long(len));
-    if (r == -EINTR) continue;
-    if (r <= 0) return false;
-    p += r;
-    len -= size_t(r);
-  }
-  return true;
+// The kernel's struct msghdr, struct iovec and one SCM_RIGHTS cmsghdr.
+struct IoVec {
+  void* base;
+  size_t len;
+};
+struct MsgHdr {
+  void* name;
+  uint32_t namelen;
+  IoVec* iov;
+  size_t iovlen;
+  void* control;
+  size_t controllen;
+  int flags;
+};
+struct FdControl {
+  size_t len;  // header (16 bytes) + one int
+  int level, type;
+  int fd;
+  int pad;
+};
+
+// One command from the channel (a SOCK_SEQPACKET socket: one message, one
+// command), and the descriptor it carries if any (fork: the child's
+// channel), else -1. False when the runner is gone.
+bool receive(int fd, Command* cmd, int* passed) {
+  IoVec iov = {cmd, sizeof *cmd};
+  FdControl control = {};
+  MsgHdr msg = {nullptr, 0, &iov, 1, &control, sizeof control, 0};
+  long r;
+  do r = syscall3(SYS_recvmsg, fd, long(&msg), 0);
+  while (r == -EINTR);
+  *passed = -1;
+  if (msg.controllen >= 20 && control.level == SOL_SOCKET && control.type == SCM_RIGHTS)
+    *passed = control.fd;
+  return r == long(sizeof *cmd);
 }
 void write_full(int fd, const void* buf, size_t len) {
   auto* p = static_cast<const char*>(buf);
@@ -107,9 +130,9 @@ void write_full(int fd, const void* buf, size_t len) {
     len -= size_t(r);
   }
 }
-void reply(const Config* c, int slot, int64_t result, int64_t value) {
+void reply(const Config* c, int64_t result, int64_t value) {
   Reply r{result, value, 0};
-  write_full(reply_fd(c, slot), &r, sizeof r);
+  write_full(c->channel_fd, &r, sizeof r);
 }
 
 struct KernelSigaction {
@@ -224,14 +247,24 @@ int64_t touch_pages(const Command& c, bool write) {
 
 [[noreturn]] void serve(int slot, const Config* c);
 
+// A forked child: its own channel (passed with the fork command) takes the
+// place of the parent's, then it serves.
+[[noreturn]] void start_child(int slot, const Config* c, int channel) {
+  syscall3(SYS_dup2, channel, c->channel_fd);
+  syscall3(SYS_close, channel);
+  serve(slot, c);
+}
+
 // fork(2) as clone(SIGCHLD) with the child starting on its own slot's stack.
-// The child never returns from here: it jumps straight to serve(child, c),
-// touching no memory of the parent's stack on the way.
-long fork_to_slot(const Config* c, int child) {
+// The child never returns from here: it jumps straight to
+// start_child(child, c, channel), touching no memory of the parent's stack
+// on the way.
+long fork_to_slot(const Config* c, int child, int channel) {
   register long r10 asm("r10") = 0;  // tls: unused without CLONE_SETTLS
   register long r8 asm("r8") = 0;    // child_tid: unused without CLONE_*TID
   register long r12 asm("r12") = child;
   register long r13 asm("r13") = long(c);
+  register long r14 asm("r14") = channel;
   long ret;
   asm volatile(
       "syscall\n\t"
@@ -239,17 +272,18 @@ long fork_to_slot(const Config* c, int child) {
       "jnz 1f\n\t"
       "mov %%r12, %%rdi\n\t"
       "mov %%r13, %%rsi\n\t"
-      "call %P[serve]\n\t"
+      "mov %%r14, %%rdx\n\t"
+      "call %P[start]\n\t"
       "ud2\n"
       "1:"
       : "=a"(ret)
       : "a"(SYS_clone), "D"(SIGCHLD), "S"(stack_top(c, child)), "d"(0), "r"(r10), "r"(r8), "r"(r12),
-        "r"(r13), [serve] "i"(serve)
+        "r"(r13), "r"(r14), [start] "i"(start_child)
       : "rcx", "r11", "memory");
   return ret;
 }
 
-int64_t execute(const Command& cmd, const Config* c, int64_t* value) {
+int64_t execute(const Command& cmd, int passed, const Config* c, int64_t* value) {
   switch (cmd.verb) {
     case Verb::mmap: {
       long r = syscall6(SYS_mmap, long(cmd.addr), long(cmd.len), cmd.prot, cmd.flags, -1, 0);
@@ -271,8 +305,8 @@ int64_t execute(const Command& cmd, const Config* c, int64_t* value) {
     case Verb::read:
       return touch_pages(cmd, false);
     case Verb::fork: {
-      if (cmd.child < 0 || cmd.child >= c->nslots) return -22;  // EINVAL
-      long pid = fork_to_slot(c, cmd.child);
+      if (cmd.child < 0 || cmd.child >= c->nslots || passed < 0) return -22;  // EINVAL
+      long pid = fork_to_slot(c, cmd.child, passed);
       if (pid < 0) return pid;
       *value = pid;
       return 0;
@@ -284,14 +318,18 @@ int64_t execute(const Command& cmd, const Config* c, int64_t* value) {
 }
 
 [[noreturn]] void serve(int slot, const Config* c) {
-  syscall3(SYS_dup2, reply_fd(c, slot), kFaultReplyFd);
-  reply(c, slot, kReady, syscall3(SYS_getpid));
+  (void)slot;  // its stack is where it runs; its channel is c->channel_fd
+  syscall3(SYS_dup2, c->channel_fd, kFaultReplyFd);
+  reply(c, kReady, syscall3(SYS_getpid));
   for (;;) {
     Command cmd;
-    if (!read_full(command_fd(c, slot), &cmd, sizeof cmd)) exit_group(0);
+    int passed = -1;
+    if (!receive(c->channel_fd, &cmd, &passed)) exit_group(0);
     int64_t value = 0;
-    int64_t result = execute(cmd, c, &value);
-    reply(c, slot, result, value);
+    int64_t result = execute(cmd, passed, c, &value);
+    // The parent keeps no descriptor of its child's: the child has its own.
+    if (passed >= 0) syscall3(SYS_close, passed);
+    reply(c, result, value);
   }
 }
 
@@ -305,7 +343,7 @@ int64_t execute(const Command& cmd, const Config* c, int64_t* value) {
          if (m.perms[1] == 'w' && m.perms[3] == 'p' && !bad) bad = m.start ? m.start : 1;
        });
   if (!ok || bad) {
-    reply(c, slot, kBadSetup, int64_t(bad));
+    reply(c, kBadSetup, int64_t(bad));
     exit_group(4);
   }
 
@@ -355,9 +393,9 @@ void* memcpy(void* d, const void* s, size_t n) {
 [[noreturn]] void helper_main(const long* sp) {
   const long argc = sp[0];
   const char* const* argv = reinterpret_cast<const char* const*>(sp + 1);
-  uint64_t slot, nslots, fd_base;
+  uint64_t slot, nslots, channel_fd;
   if (argc != 4 || !parse_uint(argv[1], &slot) || !parse_uint(argv[2], &nslots) ||
-      !parse_uint(argv[3], &fd_base) || slot >= nslots || nslots > 1000000)
+      !parse_uint(argv[3], &channel_fd) || slot >= nslots || nslots > 1000000)
     exit_group(2);
 
   const uint64_t len = kPage + nslots * kStackBytes;
@@ -366,7 +404,7 @@ void* memcpy(void* d, const void* s, size_t n) {
   if (region < 0 && region > -4096) exit_group(2);
   auto* c = reinterpret_cast<Config*>(region);
   c->nslots = int32_t(nslots);
-  c->fd_base = int32_t(fd_base);
+  c->channel_fd = int32_t(channel_fd);
   c->stacks = uint64_t(region) + kPage;
 
   // Switch to this slot's shared stack and never come back.

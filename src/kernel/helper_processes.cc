@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "kernel/helper_image.h"
+#include "kernel/limits.h"
 #include "rmaplab/script.h"
 
 namespace rmaplab::kernel {
@@ -55,6 +57,15 @@ Result<Fd> helper_memfd() {
   return owned;
 }
 
+// A new channel: the runner's end into *runner_end, the helper's returned.
+Result<Fd> new_channel(Fd* runner_end) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+    return Error{fmt::format("socketpair for a helper's channel: {}", std::strerror(errno))};
+  *runner_end = Fd(sv[0]);
+  return Fd(sv[1]);
+}
+
 }  // namespace
 
 HelperProcesses::HelperProcesses(int nslots, const volatile sig_atomic_t* interrupted)
@@ -64,25 +75,24 @@ Result<std::unique_ptr<HelperProcesses>> HelperProcesses::create(
     int nslots, std::span<const int> spawned, const volatile sig_atomic_t* interrupted) {
   if (kHelperImageSize == 0) return Error{"this build has no helper program (x86_64 only)"};
   std::unique_ptr<HelperProcesses> h(new HelperProcesses(nslots, interrupted));
+  std::vector<Fd> helper_ends;
   int max_fd = 0;
-  for (Slot& s : h->slots_) {
-    int cmd[2], rep[2];
-    if (pipe2(cmd, O_CLOEXEC) != 0) return Error{fmt::format("pipe2: {}", std::strerror(errno))};
-    s.cmd_read = Fd(cmd[0]);
-    s.cmd_write = Fd(cmd[1]);
-    if (pipe2(rep, O_CLOEXEC) != 0) return Error{fmt::format("pipe2: {}", std::strerror(errno))};
-    s.reply_read = Fd(rep[0]);
-    s.reply_write = Fd(rep[1]);
-    max_fd = std::max({max_fd, cmd[0], cmd[1], rep[0], rep[1]});
+  for (int slot : spawned) {
+    auto end = new_channel(&h->slots_[std::size_t(slot)].channel);
+    if (!end.ok()) return end.error();
+    max_fd = std::max({max_fd, end->get(), h->slots_[std::size_t(slot)].channel.get()});
+    helper_ends.push_back(std::move(*end));
   }
   auto memfd = helper_memfd();
   if (!memfd.ok()) return memfd.error();
   max_fd = std::max(max_fd, memfd->get());
-  // In the helper, slot S's pipes are dup2()ed to fd_base + S and
-  // fd_base + nslots + S: above every descriptor the runner passes on.
-  const int fd_base = max_fd + 1;
-  for (int slot : spawned)
-    if (Status s = h->launch(slot, memfd->get(), fd_base); !s.ok()) return s.error();
+  // In every helper the channel is dup2()ed to one number above every
+  // descriptor the runner passes on.
+  const int channel_fd = max_fd + 1;
+  for (std::size_t i = 0; i < spawned.size(); ++i)
+    if (Status s = h->launch(spawned[i], memfd->get(), helper_ends[i].get(), channel_fd); !s.ok())
+      return s.error();
+  helper_ends.clear();  // each helper has its own end now
   for (int slot : spawned) {
     auto ready = h->await_reply(slot, slot);
     if (!ready.ok()) return ready.error();
@@ -97,32 +107,27 @@ Result<std::unique_ptr<HelperProcesses>> HelperProcesses::create(
   return h;
 }
 
-Status HelperProcesses::launch(int slot, int memfd, int fd_base) {
+Status HelperProcesses::launch(int slot, int memfd, int helper_end, int channel_fd) {
   const int nslots = int(slots_.size());
   // Everything the child needs is prepared before fork: after it, only
   // async-signal-safe calls.
   const std::string a_slot = std::to_string(slot), a_n = std::to_string(nslots),
-                    a_base = std::to_string(fd_base);
-  const char* argv[] = {"rmaplab-helper", a_slot.c_str(), a_n.c_str(), a_base.c_str(), nullptr};
+                    a_fd = std::to_string(channel_fd);
+  const char* argv[] = {"rmaplab-helper", a_slot.c_str(), a_n.c_str(), a_fd.c_str(), nullptr};
   const char* envp[] = {nullptr};
-  std::vector<int> from, to;
-  for (int s = 0; s < nslots; ++s) {
-    from.push_back(slots_[std::size_t(s)].cmd_read.get());
-    to.push_back(fd_base + s);
-    from.push_back(slots_[std::size_t(s)].reply_write.get());
-    to.push_back(fd_base + nslots + s);
-  }
   const int pgid = pgid_;
   const int runner = runner_pid_;
 
   const int pid = ::fork();
   if (pid < 0) return Error{fmt::format("fork of a helper failed: {}", std::strerror(errno))};
   if (pid == 0) {
-    for (std::size_t i = 0; i < from.size(); ++i)
-      if (dup2(from[i], to[i]) < 0) _exit(126);
+    if (dup2(helper_end, channel_fd) < 0) _exit(126);
     // Pass on nothing else (memfd is close-on-exec but needed for exec).
-    close_range(0, unsigned(fd_base - 1), CLOSE_RANGE_CLOEXEC);
-    close_range(unsigned(fd_base + 2 * nslots), ~0U, 0);
+    close_range(0, unsigned(channel_fd - 1), CLOSE_RANGE_CLOEXEC);
+    close_range(unsigned(channel_fd + 1), ~0U, 0);
+    // Limits that would make the kernel refuse what the model allows, for
+    // this environment's reasons (probe() checked they can be lifted).
+    lift_resource_limits();
     setpgid(0, pgid);
     struct sigaction dfl = {};
     dfl.sa_handler = SIG_DFL;
@@ -179,17 +184,23 @@ Result<wire::Reply> HelperProcesses::await_reply(int slot, int watch_slot) {
   std::size_t got = 0;
   while (got < sizeof reply) {
     if (*interrupted_) return interrupted_error();
-    pollfd fds[2] = {{s.reply_read.get(), POLLIN, 0}, {w.pidfd.get(), POLLIN, 0}};
+    pollfd fds[2] = {{s.channel.get(), POLLIN, 0}, {w.pidfd.get(), POLLIN, 0}};
     int n = poll(fds, 2, -1);
     if (n < 0) {
       if (errno == EINTR) continue;
       return Error{fmt::format("poll: {}", std::strerror(errno))};
     }
-    if (fds[0].revents & POLLIN) {
-      ssize_t r = read(s.reply_read.get(), p + got, sizeof reply - got);
-      if (r > 0)
+    if (fds[0].revents & (POLLIN | POLLHUP)) {
+      ssize_t r = read(s.channel.get(), p + got, sizeof reply - got);
+      if (r > 0) {
         got += std::size_t(r);
-      else if (r < 0 && errno != EINTR && errno != EAGAIN)
+      } else if (r == 0) {  // its end closed: it is dying; wait for its pidfd
+        pollfd pf = {w.pidfd.get(), POLLIN, 0};
+        while (poll(&pf, 1, kGoneTimeoutMs) < 0 && errno == EINTR && !*interrupted_) {
+        }
+        return Error{
+            fmt::format("the helper process (pid {}) {}", w.pid, describe_death(watch_slot))};
+      } else if (r < 0 && errno != EINTR && errno != EAGAIN)
         return Error{fmt::format("reading a helper's reply: {}", std::strerror(errno))};
       if (got == sizeof reply && reply.result == wire::kFault) {
         (void)wait_gone(slot, kGoneTimeoutMs);
@@ -207,17 +218,36 @@ Result<wire::Reply> HelperProcesses::await_reply(int slot, int watch_slot) {
   return reply;
 }
 
-Result<std::int64_t> HelperProcesses::call(int slot, const wire::Command& cmd) {
+Status HelperProcesses::send(int slot, const wire::Command& cmd, int pass_fd) {
   Slot& s = slots_[std::size_t(slot)];
-  // The runner also holds the read end, so this never raises SIGPIPE; a
-  // dead helper is noticed through its pidfd while waiting for the reply.
+  iovec iov = {const_cast<wire::Command*>(&cmd), sizeof cmd};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (pass_fd >= 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &pass_fd, sizeof pass_fd);
+  }
+  // MSG_NOSIGNAL: a dead helper is an error here or, through its pidfd,
+  // while waiting for the reply, never a SIGPIPE.
   ssize_t n;
   do {
-    n = write(s.cmd_write.get(), &cmd, sizeof cmd);
+    n = sendmsg(s.channel.get(), &msg, MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
   if (n != ssize_t(sizeof cmd))
     return Error{fmt::format("cannot send a command to the helper (pid {}): {}", s.pid,
                              n < 0 ? std::strerror(errno) : "short write")};
+  return ok_status();
+}
+
+Result<std::int64_t> HelperProcesses::call(int slot, const wire::Command& cmd) {
+  if (Status s = send(slot, cmd); !s.ok()) return s.error();
   auto reply = await_reply(slot, slot);
   if (!reply.ok()) return reply.error();
   return reply->result;
@@ -227,14 +257,16 @@ Result<std::int64_t> HelperProcesses::fork(int slot, int child_slot) {
   wire::Command cmd{};
   cmd.verb = wire::Verb::fork;
   cmd.child = child_slot;
-  Slot& s = slots_[std::size_t(slot)];
-  ssize_t n;
-  do {
-    n = write(s.cmd_write.get(), &cmd, sizeof cmd);
-  } while (n < 0 && errno == EINTR);
-  if (n != ssize_t(sizeof cmd))
-    return Error{fmt::format("cannot send a command to the helper (pid {}): {}", s.pid,
-                             n < 0 ? std::strerror(errno) : "short write")};
+  // The child's channel: made now, so descriptors exist only for processes
+  // that exist; the helper end travels with the command and is closed here
+  // once sent.
+  Fd child_channel;
+  {
+    auto helper_end = new_channel(&child_channel);
+    if (!helper_end.ok()) return helper_end.error();
+    if (Status s = send(slot, cmd, helper_end->get()); !s.ok()) return s.error();
+  }
+  slots_[std::size_t(child_slot)].channel = std::move(child_channel);
   auto reply = await_reply(slot, slot);
   if (!reply.ok()) return reply.error();
   if (reply->result != 0) return reply->result;
@@ -261,20 +293,16 @@ Status HelperProcesses::wait_gone(int slot, int timeout_ms) {
   siginfo_t info = {};
   waitid(idtype_t(P_PIDFD), id_t(s.pidfd.get()), &info, WEXITED | WNOHANG);
   s.exited = true;
+  // Its descriptors go with it.
+  s.channel.reset();
+  s.pidfd.reset();
   return ok_status();
 }
 
 Status HelperProcesses::exit(int slot) {
-  Slot& s = slots_[std::size_t(slot)];
   wire::Command cmd{};
   cmd.verb = wire::Verb::exit;
-  ssize_t n;
-  do {
-    n = write(s.cmd_write.get(), &cmd, sizeof cmd);
-  } while (n < 0 && errno == EINTR);
-  if (n != ssize_t(sizeof cmd))
-    return Error{fmt::format("cannot send a command to the helper (pid {}): {}", s.pid,
-                             n < 0 ? std::strerror(errno) : "short write")};
+  if (Status st = send(slot, cmd); !st.ok()) return st;
   // The pidfd becomes readable once the process is a zombie, i.e. after
   // exit_mm() tore the address space down.
   return wait_gone(slot, -1);

@@ -1,6 +1,6 @@
 // The script's processes: one freestanding helper (helper.cc) per process
 // slot, started by the runner or forked by another helper, commanded over
-// pipes (helper_protocol.h).
+// one socket each (helper_protocol.h): descriptors follow the live processes.
 //
 // Lifetime: the helpers of `spawn`ed slots are started by create(), before
 // tracing begins, so the runner's own fork and exec are never observed. All
@@ -8,8 +8,8 @@
 // ^C reaches only the runner, which then ends them. The destructor kills every
 // helper still alive and reaps those that are the runner's children. If the
 // runner dies without running it, spawned helpers get SIGKILL (parent-death
-// signal) and forked ones read end-of-file on their command pipe (only the
-// runner holds the write ends) and exit.
+// signal) and forked ones read end-of-file on their channel (only the runner
+// holds the other ends) and exit.
 //
 // Waiting: every wait also watches the helper's pidfd (a helper that dies is
 // an error, not a hang) and gives up with an error when *interrupted becomes
@@ -61,13 +61,14 @@ class HelperProcesses {
 
  private:
   struct Slot {
-    Fd cmd_read, cmd_write, reply_read, reply_write;
+    Fd channel;  // the runner's end, while the process lives
     Fd pidfd;
     int pid = 0;
     bool exited = false;
   };
   HelperProcesses(int nslots, const volatile sig_atomic_t* interrupted);
-  Status launch(int slot, int memfd, int fd_base);
+  Status launch(int slot, int memfd, int helper_end, int channel_fd);
+  Status send(int slot, const wire::Command& cmd, int pass_fd = -1);
   Status adopt(int slot, int pid);  // opens the pidfd
   Result<wire::Reply> await_reply(int slot, int watch_pid_slot);
   Status wait_gone(int slot, int timeout_ms);

@@ -4,17 +4,19 @@
 // so it uses nothing but <stdint.h>. Both ends are built from this tree by the
 // same compiler, so the structs are sent as raw bytes.
 //
-// Channels. Before any helper starts, the runner creates two pipes per process
-// slot of the script: slot S reads its commands from fd `fd_base + S` and
-// writes its replies to fd `fd_base + nslots + S`. Every helper inherits all
-// of them, so a helper that forks can hand the child its slot's pair. Only the
-// runner holds the command pipes' write ends: when it dies, every helper reads
-// end-of-file and exits.
+// Channels. Each live process has one channel: a SOCK_SEQPACKET socket pair
+// (one message per command or reply) whose other end only the runner holds,
+// so when the runner dies every helper reads end-of-file and exits. A
+// spawned helper finds its channel at fd CHANNEL_FD; the fork command carries
+// the child's channel as an SCM_RIGHTS descriptor, which the child moves to
+// the same number and the parent closes. Descriptors therefore follow the
+// live processes: the runner holds two per live process (channel, pidfd), a
+// helper one (and a duplicate at fd 1 for its fault handler).
 //
-// Startup. argv is: helper SLOT NSLOTS FD_BASE. A helper is "ready" once it
+// Startup. argv is: helper SLOT NSLOTS CHANNEL_FD. A helper is "ready" once it
 // owns no private anonymous memory (its stack has moved to a MAP_SHARED
-// region); it then writes Reply{kReady, its pid}. A forked child does the same
-// on its own slot's reply pipe, and its parent answers the fork command with
+// region); it then sends Reply{kReady, its pid}. A forked child does the same
+// on its own channel, and its parent answers the fork command with
 // Reply{0, child pid}.
 //
 // Each command gets exactly one reply, except `exit`, which gets none: the
@@ -33,7 +35,7 @@ enum class Verb : uint32_t {
   madvise,   // addr, len, advice
   write,     // addr, len: store one byte into every page
   read,      // addr, len: load one byte from every page
-  fork,      // child: the slot the new process serves
+  fork,      // child: the slot the new process serves; carries its channel
   exit,      // exit_group(0); no reply
 };
 
@@ -60,7 +62,7 @@ inline constexpr int64_t kReady = 1;     // value: the helper's pid
 inline constexpr int64_t kBadSetup = 2;  // helper refuses to start; value: address
                                          // of a private writable mapping
 // The helper took SIGSEGV or SIGBUS (value) at addr while touching pages: its
-// handler sends this on the reply pipe, then the process exits. (A script the
+// handler sends this on its channel, then the process exits. (A script the
 // model accepts can still meet SIGBUS: shared anonymous memory grown by
 // mremap has no backing past its original size.)
 inline constexpr int64_t kFault = 3;

@@ -42,6 +42,7 @@
 #include "kernel/helper_image.h"
 #include "kernel/helper_processes.h"
 #include "kernel/kallsyms.h"
+#include "kernel/limits.h"
 #include "kernel/procfs.h"
 #include "kernel/sys.h"
 #include "kernel/trace_parser.h"
@@ -52,14 +53,14 @@ namespace rmaplab::kernel {
 namespace {
 
 std::mutex g_run_mutex;              // run() calls are serialised
-volatile sig_atomic_t g_signal = 0;  // SIGINT/SIGTERM/SIGHUP caught during run()
+volatile sig_atomic_t g_signal = 0;  // SIGINT/SIGTERM/SIGHUP/SIGQUIT caught during run()
 
 extern "C" void on_stop_signal(int sig) { g_signal = sig; }
 
 // The process-wide settings run() needs, restored on destruction.
 class ProcessSettings {
  public:
-  explicit ProcessSettings(int nslots) {
+  explicit ProcessSettings(const Script& script) {
     // One CPU: the lowest the calling thread may use.
     have_affinity_ = sched_getaffinity(0, sizeof old_affinity_, &old_affinity_) == 0;
     cpu_ = 0;
@@ -73,13 +74,25 @@ class ProcessSettings {
     // Orphaned helpers (their parent helper exited) come back to the runner.
     prctl(PR_GET_CHILD_SUBREAPER, &old_subreaper_);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
-    // 4 pipe ends and a pidfd per slot here; 2 per slot above the runner's
-    // descriptors in every helper.
+    // Descriptors follow the live processes (helper_processes.h); a script
+    // with more alive at once than any limit root may set is refused here,
+    // before anything starts.
     if (getrlimit(RLIMIT_NOFILE, &old_nofile_) == 0) {
-      rlimit raised = old_nofile_;
-      raised.rlim_cur =
-          std::min<rlim_t>(old_nofile_.rlim_max, old_nofile_.rlim_cur + 8 * rlim_t(nslots) + 64);
-      have_nofile_ = setrlimit(RLIMIT_NOFILE, &raised) == 0;
+      const std::size_t live = max_live_processes(script);
+      const rlim_t need = rlim_t(descriptors_needed(live));
+      if (need > old_nofile_.rlim_cur) {
+        rlimit raised = old_nofile_;
+        raised.rlim_cur = need;
+        raised.rlim_max = std::max(old_nofile_.rlim_max, need);
+        have_nofile_ = setrlimit(RLIMIT_NOFILE, &raised) == 0;
+        if (!have_nofile_)
+          status_ = Error{fmt::format(
+              "the script has {} processes alive at once, which needs {} file descriptors, more "
+              "than RLIMIT_NOFILE allows (soft limit {}, hard limit {}{})",
+              live, need, old_nofile_.rlim_cur, old_nofile_.rlim_max,
+              need > old_nofile_.rlim_max ? "; raising it needs CAP_SYS_RESOURCE and fs.nr_open"
+                                          : "")};
+      }
     }
     // Stop signals end the run cleanly, then are re-raised (run()). One the
     // process ignores stays ignored.
@@ -103,6 +116,7 @@ class ProcessSettings {
   ProcessSettings& operator=(const ProcessSettings&) = delete;
 
   bool pinned() const { return pinned_; }
+  const Status& status() const { return status_; }
   int cpu() const { return cpu_; }
 
  private:
@@ -112,8 +126,9 @@ class ProcessSettings {
   int old_subreaper_ = 0;
   rlimit old_nofile_ = {};
   bool have_nofile_ = false;
-  static constexpr std::array<int, 3> kStopSignals = {SIGINT, SIGTERM, SIGHUP};
-  std::array<struct sigaction, 3> old_actions_ = {};
+  Status status_ = ok_status();
+  static constexpr std::array<int, 4> kStopSignals = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+  std::array<struct sigaction, 4> old_actions_ = {};
 };
 
 int prot_bits(Prot p) {
@@ -214,8 +229,8 @@ Result<std::vector<FunctionRange>> avc_call_sites() {
 // remove the trace instance.
 class Runner {
  public:
-  Runner(const Script& script, const Options& options, int cpu)
-      : script_(script), options_(options), cpu_(cpu) {}
+  Runner(const Script& script, const Options& options, const OpSink& sink, int cpu)
+      : script_(script), options_(options), sink_(sink), cpu_(cpu) {}
 
   Result<Run> run();
 
@@ -226,14 +241,19 @@ class Runner {
   }
   Result<std::string> execute(std::size_t index, const Op& op);
   Status drain(Run* run);
-  Status snapshot(OpResult* out);
+  Status drain_through(std::size_t index, Run* run);
+  bool full_snapshot_after(std::size_t index);
+  Status snapshot(const Op& op, bool full, OpResult* out);
+  Status capture(int slot, OpResult* out);
 
   const Script& script_;
   const Options& options_;
+  const OpSink& sink_;
   const int cpu_;
   std::optional<Attributor> attributor_;
   std::unique_ptr<Snapshotter> snapshotter_;
   std::vector<bool> created_;  // per slot: the script has created it
+  std::size_t next_full_ = 0;  // into options_.full_snapshots
   std::string chunk_;
   // Declared last: destroyed first (helpers end while the instance exists).
   std::unique_ptr<TraceInstance> trace_;
@@ -281,13 +301,15 @@ Result<Run> Runner::run() {
     auto result = execute(i, op);
     if (!result.ok()) return result.error();
     if (Status s = trace_->mark(end_marker(op.line)); !s.ok()) return at(op, s.error().message);
-    if (Status s = drain(&run); !s.ok()) return at(op, s.error().message);
+    if (Status s = drain_through(i, &run); !s.ok()) return at(op, s.error().message);
     OpResult r;
     r.line = op.line;
     r.result = std::move(*result);
+    r.events = attributor_->take(i);
     if (snapshotter_)
-      if (Status s = snapshot(&r); !s.ok()) return at(op, s.error().message);
-    run.ops.push_back(std::move(r));
+      if (Status s = snapshot(op, full_snapshot_after(i), &r); !s.ok())
+        return at(op, s.error().message);
+    if (Status s = sink_(std::move(r)); !s.ok()) return s.error();
   }
 
   if (Status s = trace_->disable(); !s.ok()) return s.error();
@@ -298,7 +320,6 @@ Result<Run> Runner::run() {
   if (Status s = trace_->check_no_loss(); !s.ok()) return in_script(s.error());
   auto events = attributor_->finish();
   if (!events.ok()) return in_script(events.error());
-  for (std::size_t i = 0; i < run.ops.size(); ++i) run.ops[i].events = std::move((*events)[i]);
   run.live_anon_vma = attributor_->live(ObjectKind::anon_vma);
   run.live_avc = attributor_->live(ObjectKind::anon_vma_chain);
   return run;
@@ -342,17 +363,47 @@ Status Runner::drain(Run* run) {
   return attributor_->feed_text(chunk_);
 }
 
-Status Runner::snapshot(OpResult* out) {
-  for (int slot = 0; slot < int(created_.size()); ++slot) {
-    if (!created_[std::size_t(slot)]) continue;
-    ProcessState p;
-    p.slot = slot;
-    p.name = script_.procs[std::size_t(slot)];
-    p.alive = helpers_->alive(slot);
-    if (p.alive)
-      if (Status s = snapshotter_->capture(helpers_->pid(slot), &p); !s.ok()) return s;
-    out->after.push_back(std::move(p));
+// The end marker was written before this is called, but trace_pipe may
+// hand out its page a moment later: drain until the attributor has seen it.
+Status Runner::drain_through(std::size_t index, Run* run) {
+  constexpr int kTries = 2000;  // 1 ms apart: a marker takes microseconds
+  for (int i = 0; i < kTries; ++i) {
+    if (Status s = drain(run); !s.ok()) return s;
+    if (attributor_->closed(index)) return ok_status();
+    if (g_signal) return Error{"interrupted"};
+    usleep(1000);
   }
+  return Error{"the trace never showed the operation's end marker"};
+}
+
+bool Runner::full_snapshot_after(std::size_t index) {
+  if (!options_.snapshot_touched || index + 1 == script_.ops.size()) return true;
+  const auto& full = options_.full_snapshots;
+  while (next_full_ < full.size() && full[next_full_] < index) ++next_full_;
+  return next_full_ < full.size() && full[next_full_] == index;
+}
+
+Status Runner::capture(int slot, OpResult* out) {
+  ProcessState p;
+  p.slot = slot;
+  p.name = script_.procs[std::size_t(slot)];
+  p.alive = helpers_->alive(slot);
+  if (p.alive)
+    if (Status s = snapshotter_->capture(helpers_->pid(slot), &p); !s.ok()) return s;
+  out->after.push_back(std::move(p));
+  return ok_status();
+}
+
+Status Runner::snapshot(const Op& op, bool full, OpResult* out) {
+  out->after_all = full;
+  if (!full) {
+    if (Status s = capture(op.proc, out); !s.ok()) return s;
+    if (op.verb == Verb::fork && created_[std::size_t(op.child)]) return capture(op.child, out);
+    return ok_status();
+  }
+  for (int slot = 0; slot < int(created_.size()); ++slot)
+    if (created_[std::size_t(slot)])
+      if (Status s = capture(slot, out); !s.ok()) return s;
   return ok_status();
 }
 
@@ -380,6 +431,7 @@ Status probe() {
   if (Status s = ensure_tracefs(); !s.ok()) return s;
   if (Status s = check_kmem_events(); !s.ok()) return s;
   if (auto r = avc_call_sites(); !r.ok()) return r.error();
+  if (Status s = check_liftable_limits(); !s.ok()) return s;
   if (auto noexec = read_text_file("/proc/sys/vm/memfd_noexec");
       noexec.ok() && noexec->starts_with("2"))
     return Error{"vm.memfd_noexec = 2 forbids running the helper program from a memfd"};
@@ -387,18 +439,20 @@ Status probe() {
 #endif
 }
 
-Result<Run> run(const Script& script, const Options& options) {
+Result<Run> run(const Script& script, const Options& options, const OpSink& sink) {
   if (Status s = probe(); !s.ok()) return s.error();
   std::lock_guard<std::mutex> lock(g_run_mutex);
   g_signal = 0;
   Result<Run> result = Error{""};
   {
-    ProcessSettings settings(int(script.procs.size()));
-    if (!settings.pinned()) {
+    ProcessSettings settings(script);
+    if (!settings.status().ok()) {
+      result = settings.status().error();
+    } else if (!settings.pinned()) {
       result = Error{
           fmt::format("cannot pin the runner to CPU {}: {}", settings.cpu(), std::strerror(errno))};
     } else {
-      Runner runner(script, options, settings.cpu());
+      Runner runner(script, options, sink, settings.cpu());
       result = runner.run();
     }  // helpers end and the instance goes before the settings are restored
   }
@@ -408,6 +462,16 @@ Result<Run> run(const Script& script, const Options& options) {
     return Error{fmt::format("interrupted by SIG{}", sigabbrev_np(sig))};
   }
   return result;
+}
+
+Result<Run> run(const Script& script, const Options& options) {
+  std::vector<OpResult> ops;
+  auto r = run(script, options, [&ops](OpResult&& op) {
+    ops.push_back(std::move(op));
+    return ok_status();
+  });
+  if (r.ok()) r->ops = std::move(ops);
+  return r;
 }
 
 }  // namespace rmaplab::kernel

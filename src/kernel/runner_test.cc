@@ -3,10 +3,13 @@
 // skipped, with the reason, where probe() says the kernel cannot be observed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "kernel/helper_processes.h"
@@ -298,6 +301,84 @@ TEST_F(KernelRunnerTest, LostTraceEventsAreAnError) {
   r = run(*script, enough);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->ops.back().events.size(), 150u);
+}
+
+// Descriptors open in this process now.
+std::size_t open_fds() {
+  std::size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) n += !e.is_directory();
+  return n;
+}
+
+// Each operation reaches the sink as it completes; descriptors follow the
+// live processes (two alive at a time here), not the 400 the script names.
+TEST_F(KernelRunnerTest, StreamedOperationsAndDescriptorsFollowLiveProcesses) {
+  std::string text = "spawn G0\nG0 mmap 0 2\nG0 write 0\n";
+  for (int i = 0; i < 400; ++i) text += fmt::format("G{} fork G{}\nG{} exit\n", i, i + 1, i);
+  auto script = parse_script(text, "chain.rml");
+  ASSERT_TRUE(script.ok()) << script.error().message;
+  const std::size_t before = open_fds();
+  std::size_t ops = 0, most_fds = 0;
+  std::string fork_counts;
+  auto r = run(*script, {}, [&](OpResult&& op) {
+    ++ops;
+    most_fds = std::max(most_fds, open_fds());
+    if (ops == 4) fork_counts = counts(op);  // G0 fork G1
+    return ok_status();
+  });
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(ops, script->ops.size());
+  EXPECT_TRUE(r->ops.empty());  // handed over, not kept
+  EXPECT_EQ(fork_counts, "1 0 2 0");
+  // The tracefs instance's files, the runner's /proc readers, and a channel
+  // and a pidfd for each of the (at most two) live processes.
+  EXPECT_LE(most_fds, before + 16) << "descriptors grew with the script";
+}
+
+// A sink's error stops the run and is run()'s error; nothing is left behind.
+TEST_F(KernelRunnerTest, SinkErrorStopsTheRun) {
+  auto script = parse_script("spawn P\nP mmap 0 1\nP write 0\nP exit\n", "t.rml");
+  ASSERT_TRUE(script.ok());
+  std::size_t ops = 0;
+  auto r = run(*script, {}, [&](OpResult&&) -> Status {
+    if (++ops == 2) return Error{"enough"};
+    return ok_status();
+  });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "enough");
+  EXPECT_EQ(ops, 2u);
+}
+
+// With snapshot_touched, an operation's snapshot lists the processes it
+// touched (for fork, parent and child; for exit, the process, not alive),
+// and the last operation and those in full_snapshots list every process.
+TEST_F(KernelRunnerTest, TouchedSnapshotsListTheOperationsProcesses) {
+  Options o;
+  o.snapshot = true;
+  o.snapshot_touched = true;
+  o.full_snapshots = {2};
+  const kernel::Run r = run_text(
+      "spawn P\n"
+      "spawn Q\n"
+      "P mmap 0 2\n"
+      "P fork C\n"
+      "Q mmap 4 1\n"
+      "C exit\n"
+      "Q write 4\n",
+      o);
+  ASSERT_EQ(r.ops.size(), 7u);
+  auto names = [](const OpResult& op) {
+    std::string s = op.after_all ? "all:" : "";
+    for (const ProcessState& p : op.after) s += p.name + (p.alive ? "+" : "-") + " ";
+    return s;
+  };
+  EXPECT_EQ(names(r.ops[0]), "P+ ");
+  EXPECT_EQ(names(r.ops[2]), "all:P+ Q+ ");
+  EXPECT_EQ(names(r.ops[3]), "P+ C+ ");
+  EXPECT_EQ(r.ops[3].after[1].vmas, (std::vector<VmaLayout>{{0, 2, "rw-p"}}));
+  EXPECT_EQ(names(r.ops[4]), "Q+ ");
+  EXPECT_EQ(names(r.ops[5]), "C- ");
+  EXPECT_EQ(names(r.ops[6]), "all:P+ Q+ C- ");
 }
 
 }  // namespace

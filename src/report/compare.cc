@@ -1,7 +1,13 @@
 // Model versus kernel (rmaplab/verify.h) in text and JSON.
+#include <unistd.h>
+
 #include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <optional>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "rmaplab/kernel.h"
 #include "rmaplab/report.h"
@@ -68,3 +74,127 @@ void Reporter::comparison(const Script& script, const Comparison& c, const kerne
 }
 
 }  // namespace rmaplab::report
+
+// --- many scripts (rmaplab/verify.h) ---
+
+namespace rmaplab {
+
+std::string source_line(const ScriptSource& source, std::size_t width, const Verification& v,
+                        const GenerateOptions& generate) {
+  std::string line = summary_line(source.name, width, v);
+  const bool failed =
+      v.outcome != Verification::Outcome::agree && v.outcome != Verification::Outcome::ran;
+  if (failed && source.seed)
+    line += fmt::format("\n    replay: {} > {} && rmaplab verify {}",
+                        gen_command(generate, *source.seed), source.name, source.name);
+  return line;
+}
+
+std::string totals_line(const VerifyTotals& totals, bool kernel_only) {
+  using O = Verification::Outcome;
+  std::string out =
+      fmt::format("total: {} script{}", totals.scripts, totals.scripts == 1 ? "" : "s");
+  const std::pair<O, const char*> parts[] = {{O::agree, "agree"},
+                                             {O::ran, "ran"},
+                                             {O::differ, "differ"},
+                                             {O::script_error, "script error"},
+                                             {O::kernel_error, "kernel error"}};
+  for (auto [outcome, what] : parts) {
+    const std::size_t n = totals.count(outcome);
+    if (n || (outcome == O::agree && !kernel_only))
+      out += fmt::format(", {} {}{}", n, what,
+                         n != 1 && std::string_view(what).ends_with("error") ? "s" : "");
+  }
+  if (!totals.failing_seeds.empty()) {
+    out += "; failing seeds:";
+    for (std::uint64_t s : totals.failing_seeds) out += fmt::format(" {}", s);
+  }
+  return out;
+}
+
+nlohmann::json source_json(const ScriptSource& source, const Verification& v,
+                           const GenerateOptions& generate) {
+  nlohmann::json j = to_json(source.name, v);
+  if (source.seed) {
+    j["seed"] = *source.seed;
+    j["generated_by"] = gen_command(generate, *source.seed);
+  }
+  return j;
+}
+
+nlohmann::json totals_json(const VerifyTotals& totals) {
+  using O = Verification::Outcome;
+  nlohmann::json j = {{"scripts", totals.scripts}};
+  for (O outcome : {O::agree, O::differ, O::script_error, O::kernel_error, O::ran})
+    j[std::string(to_string(outcome))] = totals.count(outcome);
+  return j;
+}
+
+nlohmann::json error_json(std::string_view message) {
+  nlohmann::json place[3] = {nullptr, nullptr, nullptr};  // file, line, column
+  // "FILE:LINE:COLUMN: what" or "FILE:LINE: what"; the file may hold colons.
+  auto number = [](std::string_view s) -> std::optional<int> {
+    if (s.empty() || s.size() > 9 || !std::all_of(s.begin(), s.end(), ::isdigit))
+      return std::nullopt;
+    return std::stoi(std::string(s));
+  };
+  if (const std::size_t end = message.find(": "); end != std::string_view::npos) {
+    std::string_view head = message.substr(0, end);
+    std::optional<int> nums[2];
+    int found = 0;
+    for (; found < 2; ++found) {
+      const std::size_t colon = head.rfind(':');
+      if (colon == std::string_view::npos) break;
+      auto n = number(head.substr(colon + 1));
+      if (!n) break;
+      nums[found] = n;
+      head = head.substr(0, colon);
+    }
+    if (found > 0 && !head.empty()) {
+      place[0] = std::string(head);
+      place[1] = found == 2 ? *nums[1] : *nums[0];
+      if (found == 2) place[2] = *nums[0];
+    }
+  }
+  return {{"error",
+           {{"message", std::string(message)},
+            {"file", place[0]},
+            {"line", place[1]},
+            {"column", place[2]}}}};
+}
+
+ProgressLine::ProgressLine(int fd, std::size_t total)
+    : fd_(fd), total_(total), active_(::isatty(fd) == 1) {}
+
+ProgressLine::~ProgressLine() { clear(); }
+
+void ProgressLine::clear() {
+  if (!drawn_) return;
+  const std::string_view erase = "\r\033[K";
+  (void)!::write(fd_, erase.data(), erase.size());
+  drawn_ = false;
+}
+
+void ProgressLine::update(std::size_t done) {
+  if (!active_) return;
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  if (drawn_ && now - last_ns_ < 100'000'000) return;  // ten redraws a second at most
+  last_ns_ = now;
+  drawn_ = true;
+  // Thousands grouped with commas, whatever the locale.
+  auto grouped = [](std::size_t n) {
+    std::string digits = std::to_string(n), out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+      if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+      out += digits[i];
+    }
+    return out;
+  };
+  const std::string text = fmt::format("\r\033[Kverify: {} of {} operations", grouped(done),
+                                       grouped(std::max(done, total_)));
+  (void)!::write(fd_, text.data(), text.size());
+}
+
+}  // namespace rmaplab

@@ -13,11 +13,14 @@
 // Slots are renamed by offset (A's slots 0-1, B's from 2), so a script's
 // processes are a contiguous slot range of the joined script.
 #include <algorithm>
+#include <memory>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
+#include "rmaplab/profile.h"
 #include "rmaplab/verify.h"
+#include "verify/verify_internal.h"
 
 namespace rmaplab {
 namespace {
@@ -25,9 +28,17 @@ namespace {
 struct Member {
   std::size_t index = 0;  // in the caller's span
   const Script* script = nullptr;
-  RunReport model;
   int slot_base = 0;         // its slot 0 in the joined script
   std::size_t op_begin = 0;  // its operations in the joined script
+  // While the joined run streams past its operations:
+  std::unique_ptr<Simulation> model;
+  std::unique_ptr<RunComparer> comparer;
+  std::unordered_map<std::uint32_t, std::uint32_t> ids[2];  // joined id -> own id, live
+  std::uint32_t next_id[2] = {0, 0};
+  long live[2] = {0, 0};
+  std::array<std::size_t, 4> counts{};
+  std::vector<kernel::OpResult> kept;  // kernel_only with keep_ops, or keep_kernel_ops
+  std::string model_error;             // a model step failed (a model bug)
 };
 
 // The members' operations one after another, each member's surviving
@@ -66,39 +77,27 @@ Script join(std::vector<Member>& members) {
   return joined;
 }
 
-// The member's part of the joined kernel run, as a run of the member alone
-// would have recorded it.
-kernel::Run slice(const kernel::Run& all, const Member& m) {
-  kernel::Run r;
-  r.kernel_release = all.kernel_release;
+// Turns operation `i` of the member, as the joined run recorded it, into what
+// a run of the member alone would have recorded.
+void slice(kernel::OpResult& op, Member& m, std::size_t i) {
   const Script& s = *m.script;
   const int nslots = static_cast<int>(s.procs.size());
-  std::unordered_map<std::uint32_t, std::uint32_t> ids[2];
-  std::uint32_t next[2] = {0, 0};
-  long live[2] = {0, 0};
-  for (std::size_t i = 0; i < s.ops.size(); ++i) {
-    kernel::OpResult op = all.ops.at(m.op_begin + i);
-    op.line = s.ops[i].line;
-    for (kernel::Event& e : op.events) {
-      const int k = e.kind == kernel::ObjectKind::anon_vma ? 0 : 1;
-      auto it = ids[k].find(e.id);
-      if (e.alloc || it == ids[k].end()) it = ids[k].insert_or_assign(e.id, ++next[k]).first;
-      e.id = it->second;
-      live[k] += e.alloc ? 1 : -1;
-    }
-    std::vector<kernel::ProcessState> mine;
-    for (kernel::ProcessState& p : op.after) {
-      if (p.slot < m.slot_base || p.slot >= m.slot_base + nslots) continue;
-      p.slot -= m.slot_base;
-      p.name = s.procs[std::size_t(p.slot)];
-      mine.push_back(std::move(p));
-    }
-    op.after = std::move(mine);
-    r.ops.push_back(std::move(op));
+  op.line = s.ops[i].line;
+  for (kernel::Event& e : op.events) {
+    const int k = e.kind == kernel::ObjectKind::anon_vma ? 0 : 1;
+    auto it = m.ids[k].find(e.id);
+    if (e.alloc || it == m.ids[k].end()) it = m.ids[k].insert_or_assign(e.id, ++m.next_id[k]).first;
+    e.id = it->second;
+    if (!e.alloc) m.ids[k].erase(it);
+    m.live[k] += e.alloc ? 1 : -1;
   }
-  r.live_anon_vma = static_cast<std::size_t>(std::max(0L, live[0]));
-  r.live_avc = static_cast<std::size_t>(std::max(0L, live[1]));
-  return r;
+  std::erase_if(op.after, [&](const kernel::ProcessState& p) {
+    return p.slot < m.slot_base || p.slot >= m.slot_base + nslots;
+  });
+  for (kernel::ProcessState& p : op.after) {
+    p.slot -= m.slot_base;
+    p.name = s.procs[std::size_t(p.slot)];
+  }
 }
 
 class Batcher {
@@ -109,25 +108,18 @@ class Batcher {
       : options_(options), done_(done), out_(out) {}
 
   void add(std::size_t index, const Script& script) {
-    Member m;
-    m.index = index;
-    m.script = &script;
-    RunOptions model_options;
-    const bool snapshots = !options_.kernel_only && options_.snapshots;
-    model_options.layouts = snapshots ? Layouts::all : Layouts::none;
-    model_options.pages = snapshots;
-    model_options.profile = options_.profile;
-    auto model = run_script(script, model_options);
-    if (!model.ok()) {
+    if (Status s = validate_in_model(script, options_.profile); !s.ok()) {
       flush();  // keep the callbacks in order
       Verification v;
       v.outcome = Verification::Outcome::script_error;
-      v.error = model.error().message;
+      v.error = s.error().message;
       v.operations = script.ops.size();
       finish(index, std::move(v));
       return;
     }
-    m.model = std::move(*model);
+    Member m;
+    m.index = index;
+    m.script = &script;
     if (processes_ + script.procs.size() > options_.batch_processes) flush();
     processes_ += script.procs.size();
     pending_.push_back(std::move(m));
@@ -139,43 +131,101 @@ class Batcher {
     processes_ = 0;
     if (members.empty()) return;
     if (members.size() == 1) {
-      finish(members[0].index, verify_script(*members[0].script, options_));
+      finish(members[0].index, alone(*members[0].script));
       return;
     }
     const Script joined = join(members);
+    const bool compare = !options_.kernel_only;
     kernel::Options kernel_options;
-    kernel_options.snapshot = !options_.kernel_only && options_.snapshots;
-    auto run = kernel::run(joined, kernel_options);
-    for (const Member& m : members) {
+    kernel_options.snapshot = compare && options_.snapshots;
+    kernel_options.snapshot_touched = true;
+    for (const Member& m : members)
+      kernel_options.full_snapshots.push_back(m.op_begin + m.script->ops.size() - 1);
+    RunOptions model_options;
+    model_options.layouts = compare && options_.snapshots ? Layouts::all : Layouts::none;
+    model_options.profile = options_.profile;
+
+    std::size_t j = 0, at = 0;  // the joined operation, the member it may belong to
+    auto run = kernel::run(joined, kernel_options, [&](kernel::OpResult&& k) -> Status {
+      const std::size_t index = j++;
+      while (at < members.size() && index >= members[at].op_begin + members[at].script->ops.size())
+        members[at++].model.reset();  // past its operations: free its machine
+      if (at == members.size() || index < members[at].op_begin)
+        return ok_status();  // an exit added by join(): not compared
+      Member& m = members[at];
+      const std::size_t i = index - m.op_begin;
+      slice(k, m, i);
+      add_counts(m.counts, k);
+      if (compare) {
+        if (!m.model) {
+          m.model = std::make_unique<Simulation>(*m.script, model_options);
+          m.comparer = std::make_unique<RunComparer>(*m.script, options_.keep_ops);
+        }
+        auto r = m.model->step();
+        if (!r.ok()) return r.error();  // validated: a model bug
+        m.comparer->op(*r, k);
+      }
+      if (options_.keep_kernel_ops || (options_.kernel_only && options_.keep_ops))
+        m.kept.push_back(std::move(k));
+      progress();
+      return ok_status();
+    });
+    for (Member& m : members) {
       if (!run.ok()) {  // e.g. a descriptor limit: each alone says what it is
-        finish(m.index, verify_script(*m.script, options_));
+        finish(m.index, alone(*m.script));
         continue;
       }
       Verification v;
       v.operations = m.script->ops.size();
-      v.kernel = slice(*run, m);
+      v.kernel_counts = m.counts;
+      v.kernel.kernel_release = run->kernel_release;
+      v.kernel.ops = std::move(m.kept);
+      v.kernel.live_anon_vma = static_cast<std::size_t>(std::max(0L, m.live[0]));
+      v.kernel.live_avc = static_cast<std::size_t>(std::max(0L, m.live[1]));
       if (options_.kernel_only) {
         v.outcome = Verification::Outcome::ran;
         finish(m.index, std::move(v));
         continue;
       }
-      v.comparison = compare_runs(*m.script, m.model, v.kernel);
-      v.comparison.model = m.model.profile;
+      v.comparison = m.comparer->take();
+      m.comparer.reset();
+      v.comparison.model =
+          options_.profile ? std::string(options_.profile->name) : std::string("linux-6.18");
       if (v.comparison.agree()) {
         v.outcome = Verification::Outcome::agree;
         finish(m.index, std::move(v));
         continue;
       }
       v.outcome = Verification::Outcome::differ;
-      Verification alone = verify_script(*m.script, options_);
-      if (alone.outcome == Verification::Outcome::agree)
+      Verification lone = alone(*m.script, /*count=*/false);
+      if (lone.outcome == Verification::Outcome::agree)
         v.note = "it differs in a run joined with other scripts but agrees when run alone";
       finish(m.index,
-             alone.outcome == Verification::Outcome::agree ? std::move(v) : std::move(alone));
+             lone.outcome == Verification::Outcome::agree ? std::move(v) : std::move(lone));
     }
   }
 
  private:
+  // verify_script(), its operations counted in this call's progress (a
+  // re-run of a script already counted is not).
+  Verification alone(const Script& script, bool count = true) {
+    VerifyOptions o = options_;
+    o.progress = nullptr;
+    if (count && options_.progress) {
+      const std::size_t base = done_ops_;
+      o.progress = [this, base](std::size_t n) {
+        done_ops_ = base + n;
+        options_.progress(done_ops_);
+      };
+    }
+    return verify_script(script, o);
+  }
+
+  void progress() {
+    ++done_ops_;
+    if (options_.progress) options_.progress(done_ops_);
+  }
+
   void finish(std::size_t index, Verification v) {
     out_[index] = std::move(v);
     if (done_) done_(index, out_[index]);
@@ -186,6 +236,7 @@ class Batcher {
   std::vector<Verification>& out_;
   std::vector<Member> pending_;
   std::size_t processes_ = 0;
+  std::size_t done_ops_ = 0;
 };
 
 }  // namespace

@@ -48,9 +48,10 @@ std::string vmas_text(
   return s.empty() ? "(none)" : s;
 }
 
-class Comparer {
- public:
-  Comparer(const Script& script, Comparison& out) : script_(script), out_(out) {}
+}  // namespace
+
+struct RunComparer::State {
+  State(const Script& script, bool keep_ops) : script_(script), keep_ops_(keep_ops) {}
 
   void op(const OpRecord& m, const kernel::OpResult& k) {
     OpComparison oc;
@@ -75,29 +76,28 @@ class Comparer {
                  oc.kernel[2], oc.kernel[3]));
     events(m, k);
     if (!k.after.empty()) snapshots(m, k);
-    out_.ops.push_back(std::move(oc));
-    if (!out_.ops.back().differs.empty()) ++out_.differences;
+    keep(std::move(oc));
   }
 
-  // The operation at index `i` that only one side recorded.
-  void missing(const RunReport& m, const kernel::Run& k, std::size_t i) {
-    const bool model_longer = m.ops.size() > k.ops.size();
+  void one_sided(int line, std::string op, std::string model_result, std::string kernel_result,
+                 std::size_t model_ops, std::size_t kernel_ops) {
     OpComparison oc;
-    oc.line = model_longer ? m.ops[i].line : k.ops[i].line;
-    oc.op = model_longer             ? m.ops[i].text
-            : i < script_.ops.size() ? format_op(script_, script_.ops[i])
-                                     : std::string("?");
-    (model_longer ? oc.model_result : oc.kernel_result) =
-        model_longer ? m.ops[i].result : k.ops[i].result;
-    (model_longer ? oc.kernel_result : oc.model_result) = "(none)";
+    oc.line = line;
+    oc.op = std::move(op);
+    oc.model_result = std::move(model_result);
+    oc.kernel_result = std::move(kernel_result);
     current_ = &oc;
-    differ(DiffKind::result, fmt::format("the model recorded {} operations, the kernel {}",
-                                         m.ops.size(), k.ops.size()));
-    out_.ops.push_back(std::move(oc));
-    ++out_.differences;
+    differ(DiffKind::result,
+           fmt::format("the model recorded {} operations, the kernel {}", model_ops, kernel_ops));
+    keep(std::move(oc));
   }
 
- private:
+  void keep(OpComparison&& oc) {
+    ++out_.operations;
+    if (!oc.differs.empty()) ++out_.differences;
+    if (keep_ops_) out_.ops.push_back(std::move(oc));
+  }
+
   void differ(DiffKind kind, std::string message) {
     for (DiffKind d : current_->differs)
       if (d == kind) return;  // one note per kind and operation
@@ -180,6 +180,19 @@ class Comparer {
     std::map<std::string, const kernel::ProcessState*> kernel_procs;
     for (const kernel::ProcessState& p : k.after)
       if (p.alive) kernel_procs[p.name] = &p;
+    if (!k.after_all) {
+      // Only the processes the kernel listed: one it lists as exited must
+      // not be alive in the model either.
+      std::map<std::string, const ProcessRecord*> listed;
+      for (const kernel::ProcessState& p : k.after) {
+        auto it = model_procs.find(p.name);
+        if (it != model_procs.end()) listed.insert(*it);
+        if (!p.alive && it != model_procs.end())
+          differ(DiffKind::layout,
+                 fmt::format("{}: alive in the model, exited on the kernel", p.name));
+      }
+      model_procs = std::move(listed);
+    }
 
     // Layout.
     for (const auto& [name, kp] : kernel_procs) {
@@ -252,20 +265,39 @@ class Comparer {
   }
 
   const Script& script_;
-  Comparison& out_;
+  const bool keep_ops_;
+  Comparison out_;
   OpComparison* current_ = nullptr;
   std::unordered_map<std::uint32_t, std::uint32_t> k2m_av_, m2k_av_, k2m_avc_, m2k_avc_;
 };
 
-}  // namespace
+RunComparer::RunComparer(const Script& script, bool keep_ops)
+    : state_(std::make_unique<State>(script, keep_ops)) {}
+RunComparer::~RunComparer() = default;
+void RunComparer::op(const OpRecord& model, const kernel::OpResult& kernel) {
+  state_->op(model, kernel);
+}
+void RunComparer::one_sided(int line, std::string op, std::string model_result,
+                            std::string kernel_result, std::size_t model_ops,
+                            std::size_t kernel_ops) {
+  state_->one_sided(line, std::move(op), std::move(model_result), std::move(kernel_result),
+                    model_ops, kernel_ops);
+}
+const Comparison& RunComparer::comparison() const { return state_->out_; }
+Comparison RunComparer::take() { return std::move(state_->out_); }
 
 Comparison compare_runs(const Script& script, const RunReport& model, const kernel::Run& kernel) {
-  Comparison out;
-  Comparer c(script, out);
+  RunComparer c(script, true);
   const std::size_t n = std::min(model.ops.size(), kernel.ops.size());
   for (std::size_t i = 0; i < n; ++i) c.op(model.ops[i], kernel.ops[i]);
-  if (model.ops.size() != kernel.ops.size()) c.missing(model, kernel, n);
-  return out;
+  if (model.ops.size() > n)
+    c.one_sided(model.ops[n].line, model.ops[n].text, model.ops[n].result, "(none)",
+                model.ops.size(), kernel.ops.size());
+  else if (kernel.ops.size() > n)
+    c.one_sided(kernel.ops[n].line,
+                n < script.ops.size() ? format_op(script, script.ops[n]) : std::string("?"),
+                "(none)", kernel.ops[n].result, model.ops.size(), kernel.ops.size());
+  return c.take();
 }
 
 nlohmann::json to_json(const Comparison& c) {

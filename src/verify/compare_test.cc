@@ -5,7 +5,11 @@
 // and that nothing else is reported. No kernel needed.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <termios.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include <algorithm>
 #include <filesystem>
@@ -369,6 +373,165 @@ TEST(VerifyCompareRuns, JsonNamesTheFirstDifferences) {
   EXPECT_EQ(j["operations_differing"], 1);
   EXPECT_EQ(j["first_difference"]["layout"]["line"], 4);
   EXPECT_EQ(j["ops"][3]["differs"], nlohmann::json::array({"layout"}));
+}
+
+// --- streaming: RunComparer and partial snapshots ---
+
+// Only the processes an operation touched, as the runner records them with
+// snapshot_touched.
+void keep_only(kernel::OpResult& op, std::initializer_list<std::string_view> names) {
+  std::erase_if(op.after, [&](const kernel::ProcessState& p) {
+    return std::find(names.begin(), names.end(), p.name) == names.end();
+  });
+  op.after_all = false;
+}
+
+TEST(VerifyRunComparer, WithoutRowsKeepsTheVerdictOnly) {
+  const Script script = parse_or_die(kFork);
+  const RunReport model = model_of(script);
+  kernel::Run run = mirror(model);
+  at_line(run, 4).result = "ENOMEM";
+  RunComparer c(script, /*keep_ops=*/false);
+  for (std::size_t i = 0; i < model.ops.size(); ++i) c.op(model.ops[i], run.ops[i]);
+  const Comparison out = c.take();
+  EXPECT_TRUE(out.ops.empty());
+  EXPECT_EQ(out.operations, 7u);
+  EXPECT_EQ(out.differences, 1u);
+  ASSERT_FALSE(out.first.empty());
+  EXPECT_EQ(out.first[0].kind, DiffKind::result);
+  EXPECT_EQ(out.first[0].line, 4);
+  EXPECT_EQ(out.first[0].message, "model returns ok, kernel returns ENOMEM");
+}
+
+// A partial snapshot compares the processes it lists: C's layout after P's
+// write is not looked at, P's is.
+TEST(VerifyRunComparer, PartialSnapshotComparesTheListedProcesses) {
+  const Script script = parse_or_die(kFork);
+  const RunReport model = model_of(script);
+  kernel::Run run = mirror(model);
+  kernel::OpResult& write = at_line(run, 5);  // C write 0
+  process(write, "P").vmas = {{0, 8, "r--p"}};
+  keep_only(write, {"C"});
+  EXPECT_TRUE(compare_runs(script, model, run).agree());
+
+  kernel::Run run2 = mirror(model);
+  kernel::OpResult& write2 = at_line(run2, 5);
+  process(write2, "C").vmas = {{0, 8, "r--p"}};
+  keep_only(write2, {"C"});
+  const Comparison c = compare_runs(script, model, run2);
+  const Difference& d = only_difference(c);
+  EXPECT_EQ(d.kind, DiffKind::layout);
+  EXPECT_EQ(d.line, 5);
+  EXPECT_EQ(d.message, "C: model [0,8)rw-p ; kernel [0,8)r--p");
+}
+
+// An exited process listed by a partial snapshot must be gone in the model.
+TEST(VerifyRunComparer, PartialSnapshotOfAnExit) {
+  const Script script = parse_or_die(kFork);
+  const RunReport model = model_of(script);
+  kernel::Run run = mirror(model);
+  kernel::OpResult& exit = at_line(run, 6);  // C exit
+  exit.after = {kernel::ProcessState{1, "C", false, {}, {}}};
+  exit.after_all = false;
+  EXPECT_TRUE(compare_runs(script, model, run).agree());
+
+  // The kernel says P exited there too; the model has it alive.
+  exit.after.push_back(kernel::ProcessState{0, "P", false, {}, {}});
+  const Comparison c = compare_runs(script, model, run);
+  const Difference& d = only_difference(c);
+  EXPECT_EQ(d.kind, DiffKind::layout);
+  EXPECT_EQ(d.message, "P: alive in the model, exited on the kernel");
+}
+
+// --- many scripts: lines, totals, errors, progress ---
+
+TEST(VerifyMany, SourceLineNamesTheReplayOfAFailingSeed) {
+  Verification v;
+  v.operations = 60;
+  v.outcome = Verification::Outcome::differ;
+  v.comparison.differences = 1;
+  v.comparison.first = {{DiffKind::pages, 40, "C3 write 12", "..."}};
+  const GenerateOptions g{.count = 1, .seed = 17, .procs = 8, .ops = 60};
+  EXPECT_EQ(source_line({"seed-17.rml", 17}, 11, v, g),
+            "seed-17.rml    60 ops  1 op differ: pages at line 40 (C3 write 12): ...\n"
+            "    replay: rmaplab gen --seed 17 --procs 8 --ops 60 > seed-17.rml && rmaplab "
+            "verify seed-17.rml");
+  v.outcome = Verification::Outcome::agree;
+  v.comparison = {};
+  EXPECT_EQ(source_line({"x.rml", std::nullopt}, 5, v, g), "x.rml    60 ops  agree");
+  const nlohmann::json j = source_json({"seed-17.rml", 17}, v, g);
+  EXPECT_EQ(j["generated_by"], "rmaplab gen --seed 17 --procs 8 --ops 60");
+}
+
+TEST(VerifyMany, TotalsLine) {
+  VerifyTotals t;
+  t.scripts = 4;
+  t.outcomes[std::size_t(Verification::Outcome::agree)] = 2;
+  t.outcomes[std::size_t(Verification::Outcome::differ)] = 1;
+  t.outcomes[std::size_t(Verification::Outcome::script_error)] = 1;
+  t.failing_seeds = {17};
+  EXPECT_EQ(totals_line(t, false),
+            "total: 4 scripts, 2 agree, 1 differ, 1 script error; failing seeds: 17");
+  EXPECT_EQ(totals_json(t)["differ"], 1);
+  VerifyTotals ran;
+  ran.scripts = 1;
+  ran.outcomes[std::size_t(Verification::Outcome::ran)] = 1;
+  EXPECT_EQ(totals_line(ran, true), "total: 1 script, 1 ran");
+}
+
+TEST(VerifyMany, ErrorJsonReadsThePlaceFromTheSentence) {
+  EXPECT_EQ(error_json("a.rml:3:9: P writes page 0, which is not mapped"),
+            (nlohmann::json{{"error",
+                             {{"message", "a.rml:3:9: P writes page 0, which is not mapped"},
+                              {"file", "a.rml"},
+                              {"line", 3},
+                              {"column", 9}}}}));
+  const nlohmann::json line_only = error_json("a.rml:20: P fork C: process P: died");
+  EXPECT_EQ(line_only["error"]["line"], 20);
+  EXPECT_TRUE(line_only["error"]["column"].is_null());
+  const nlohmann::json none = error_json("rmaplab verify: no .rml scripts in x");
+  EXPECT_TRUE(none["error"]["file"].is_null());
+  EXPECT_TRUE(none["error"]["line"].is_null());
+}
+
+// On a terminal (a pseudo-terminal here) the line is drawn, redrawn at most
+// ten times a second, and erased; on a pipe nothing is written.
+TEST(VerifyMany, ProgressLineOnlyOnATerminal) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  {
+    ProgressLine p(fds[1], 100);
+    EXPECT_FALSE(p.active());
+    p.update(50);
+  }
+  close(fds[1]);
+  char c;
+  EXPECT_EQ(read(fds[0], &c, 1), 0);
+  close(fds[0]);
+
+  const int master = posix_openpt(O_RDWR | O_NOCTTY);
+  ASSERT_GE(master, 0);
+  ASSERT_EQ(grantpt(master), 0);
+  ASSERT_EQ(unlockpt(master), 0);
+  const int tty = open(ptsname(master), O_RDWR | O_NOCTTY);
+  ASSERT_GE(tty, 0);
+  termios raw;
+  tcgetattr(tty, &raw);
+  cfmakeraw(&raw);
+  tcsetattr(tty, TCSANOW, &raw);
+  {
+    ProgressLine p(tty, 100000);
+    EXPECT_TRUE(p.active());
+    p.update(12000);
+    p.update(13000);  // within 0.1 s: not drawn
+  }
+  char buf[256];
+  const ssize_t n = read(master, buf, sizeof buf);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, std::size_t(n)),
+            "\r\033[Kverify: 12,000 of 100,000 operations\r\033[K");
+  close(tty);
+  close(master);
 }
 
 // --- verify_script's summary line and JSON (no kernel: hand-made verdicts) ---

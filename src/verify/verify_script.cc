@@ -9,7 +9,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "rmaplab/profile.h"
 #include "rmaplab/verify.h"
+#include "verify/verify_internal.h"
 
 namespace rmaplab {
 
@@ -29,37 +31,79 @@ std::string_view to_string(Verification::Outcome outcome) {
   return "?";
 }
 
+namespace {
+
+std::string profile_name(const VerifyOptions& options) {
+  return options.profile ? std::string(options.profile->name) : std::string("linux-6.18");
+}
+
+}  // namespace
+
+Status validate_in_model(const Script& script, const model::Profile* profile) {
+  RunOptions options;
+  options.layouts = Layouts::none;
+  options.record_events = false;
+  options.profile = profile;
+  Simulation sim(script, options);
+  while (!sim.done())
+    if (auto r = sim.step(); !r.ok()) return r.error();
+  return ok_status();
+}
+
+void add_counts(std::array<std::size_t, 4>& counts, const kernel::OpResult& op) {
+  counts[0] += op.count(kernel::ObjectKind::anon_vma, true);
+  counts[1] += op.count(kernel::ObjectKind::anon_vma, false);
+  counts[2] += op.count(kernel::ObjectKind::anon_vma_chain, true);
+  counts[3] += op.count(kernel::ObjectKind::anon_vma_chain, false);
+}
+
 Verification verify_script(const Script& script, const VerifyOptions& options) {
   Verification v;
   v.operations = script.ops.size();
   // The model first: a script the real processes could not run (a touch of
-  // an unmapped page would kill one) must not reach the kernel.
-  RunOptions model_options;
-  const bool snapshots = !options.kernel_only && options.snapshots;
-  model_options.layouts = snapshots ? Layouts::all : Layouts::none;
-  model_options.pages = snapshots;
-  model_options.profile = options.profile;
-  auto model = run_script(script, model_options);
-  if (!model.ok()) {
+  // an unmapped page would kill one) must not reach the kernel. This pass
+  // keeps nothing; the second one runs in step with the kernel.
+  if (Status s = validate_in_model(script, options.profile); !s.ok()) {
     v.outcome = Verification::Outcome::script_error;
-    v.error = model.error().message;
+    v.error = s.error().message;
     return v;
   }
+  const bool compare = !options.kernel_only;
+  RunOptions model_options;
+  model_options.layouts = compare && options.snapshots ? Layouts::all : Layouts::none;
+  model_options.profile = options.profile;
+  Simulation sim(script, model_options);
+  RunComparer comparer(script, options.keep_ops);
   kernel::Options kernel_options;
-  kernel_options.snapshot = !options.kernel_only && options.snapshots;
-  auto run = kernel::run(script, kernel_options);
+  kernel_options.snapshot = compare && options.snapshots;
+  kernel_options.snapshot_touched = true;
+  std::vector<kernel::OpResult> kept;
+  const bool keep_kernel_ops = options.keep_kernel_ops || (options.kernel_only && options.keep_ops);
+  std::size_t done = 0;
+  auto run = kernel::run(script, kernel_options, [&](kernel::OpResult&& k) -> Status {
+    add_counts(v.kernel_counts, k);
+    if (compare) {
+      auto m = sim.step();
+      if (!m.ok()) return m.error();  // not after validate_in_model(): a model bug
+      comparer.op(*m, k);
+    }
+    if (keep_kernel_ops) kept.push_back(std::move(k));
+    if (options.progress) options.progress(++done);
+    return ok_status();
+  });
   if (!run.ok()) {
     v.outcome = Verification::Outcome::kernel_error;
     v.error = run.error().message;
     return v;
   }
   v.kernel = std::move(*run);
+  v.kernel.ops = std::move(kept);
   if (options.kernel_only) {
     v.outcome = Verification::Outcome::ran;
     return v;
   }
-  v.comparison = compare_runs(script, *model, v.kernel);
-  v.comparison.model = model->profile;
+  v.comparison = comparer.take();
+  v.comparison.model = profile_name(options);
   v.outcome = v.comparison.agree() ? Verification::Outcome::agree : Verification::Outcome::differ;
   return v;
 }
@@ -120,13 +164,7 @@ std::string summary_line(std::string_view name, std::size_t width, const Verific
   }
   out += fmt::format("{:>4} ops  ", v.operations);
   if (v.outcome == Verification::Outcome::ran) {
-    int c[4] = {};
-    for (const kernel::OpResult& op : v.kernel.ops) {
-      c[0] += int(op.count(kernel::ObjectKind::anon_vma, true));
-      c[1] += int(op.count(kernel::ObjectKind::anon_vma, false));
-      c[2] += int(op.count(kernel::ObjectKind::anon_vma_chain, true));
-      c[3] += int(op.count(kernel::ObjectKind::anon_vma_chain, false));
-    }
+    const auto& c = v.kernel_counts;
     return out + fmt::format("anon_vma +{}/-{}  AVC +{}/-{}  live anon_vma {} AVC {}", c[0], c[1],
                              c[2], c[3], v.kernel.live_anon_vma, v.kernel.live_avc);
   }
