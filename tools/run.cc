@@ -1,13 +1,15 @@
 // rmaplab run SCRIPT [--json] [--check] [--fail-alloc K | --fail-each] [--profile NAME]
 //
 // --fail-each: one run per allocation point (fuzz.h fail_each()), a line per
-// point and a verdict; exit 1 if any point fails.
+// point and a verdict (report.h fail_each_text); exit 1 if any point fails.
+// With --json an error is also a JSON document on stdout (report.h
+// error_json).
 #include <iostream>
+#include <limits>
 #include <memory>
 
-#include <fmt/format.h>
-
 #include "command.h"
+#include "options.h"
 #include "rmaplab/fuzz.h"
 
 namespace rmaplab::cli {
@@ -21,56 +23,15 @@ struct RunCommand {
   std::string profile = "linux-6.18";
 };
 
-ExitCode run_fail_each(const RunCommand& o, const Script& script, const model::Profile* profile,
+ExitCode run_fail_each(const Script& script, const model::Profile* profile,
                        report::Reporter& reporter) {
   auto r = fail_each(script, profile);
   if (!r) {
-    reporter.message(r.error().message);
+    reporter.error(r.error().message);
     return ExitCode::usage;
   }
-  if (o.json) {
-    nlohmann::json points = nlohmann::json::array();
-    for (const FailPoint& p : r->points)
-      points.push_back({{"k", p.k},
-                        {"line", p.line},
-                        {"op", p.op},
-                        {"result", p.result},
-                        {"expected", p.expected},
-                        {"skipped", p.skipped},
-                        {"killed", p.killed},
-                        {"problem", p.problem ? nlohmann::json(*p.problem) : nlohmann::json()}});
-    reporter.print(
-        nlohmann::json{{"allocations", r->allocations}, {"passed", r->passed()}, {"points", points}}
-            .dump(2) +
-        "\n");
-    return r->passed() ? ExitCode::success : ExitCode::disagreement;
-  }
-  std::string out =
-      fmt::format("{}: {} allocation point{}, one run each with that allocation failing\n",
-                  script.file, r->allocations, r->allocations == 1 ? "" : "s");
-  out += fmt::format("{:>5}  {:>4}  {:<24}  {:<6}  {:<12}  {}\n", "alloc", "line", "operation",
-                     "result", "6.18 returns", "after");
-  int failed = 0;
-  for (const FailPoint& p : r->points) {
-    std::string after = p.problem ? "FAIL" : "ok";
-    if (p.skipped) after += fmt::format(", {} ops skipped", p.skipped);
-    if (p.killed) after += fmt::format(", {} killed", p.killed);
-    out += fmt::format("{:>5}  {:>4}  {:<24}  {:<6}  {:<12}  {}\n", p.k, p.line, p.op, p.result,
-                       p.expected, after);
-    if (p.problem) {
-      out += fmt::format("       {}\n", *p.problem);
-      ++failed;
-    }
-  }
-  if (failed)
-    out += fmt::format("{} of {} allocation points FAILED\n", failed, r->allocations);
-  else
-    out += fmt::format(
-        "all {} passed: each failing operation returned what 6.18 returns, the checker held after "
-        "every operation, and once every process had exited nothing was left\n",
-        r->allocations);
-  reporter.print(out);
-  return failed ? ExitCode::disagreement : ExitCode::success;
+  reporter.fail_each(script, *r);
+  return r->passed() ? ExitCode::success : ExitCode::disagreement;
 }
 
 ExitCode run_run(const RunCommand& o) {
@@ -78,15 +39,15 @@ ExitCode run_run(const RunCommand& o) {
                             std::cerr);
   auto script = load_script(o.script);
   if (!script) {
-    reporter.message(script.error().message);
+    reporter.error(script.error().message);
     return ExitCode::usage;
   }
   auto profile = find_profile(o.profile);
   if (!profile) {
-    reporter.message(profile.error().message);
+    reporter.error(profile.error().message);
     return ExitCode::usage;
   }
-  if (o.fail_each) return run_fail_each(o, *script, *profile, reporter);
+  if (o.fail_each) return run_fail_each(*script, *profile, reporter);
   RunOptions options;
   options.profile = *profile;
   options.metrics = o.json;  // only the JSON shows them
@@ -95,7 +56,7 @@ ExitCode run_run(const RunCommand& o) {
   options.layouts = o.json;  // only the JSON shows them
   auto result = run_script(*script, options);
   if (!result) {
-    reporter.message(result.error().message);
+    reporter.error(result.error().message);
     return ExitCode::usage;
   }
   reporter.run(*script, *result, {o.check, o.fail_alloc});
@@ -111,10 +72,10 @@ Runner setup_run(CLI::App& app) {
   app.add_flag(
       "--check", o->check,
       "Check every invariant after every operation; stop at the first broken one (exit 1)");
-  app.add_option("--fail-alloc", o->fail_alloc,
-                 "Make the K-th anon_vma/AVC allocation fail, as kmem_cache_alloc can")
-      ->type_name("K")
-      ->check(CLI::PositiveNumber);
+  add_number_option<std::uint64_t>(
+      app, "--fail-alloc", o->fail_alloc, 1, std::numeric_limits<std::uint64_t>::max(),
+      "Make the K-th anon_vma/AVC allocation fail, as kmem_cache_alloc can (K from 1)")
+      ->type_name("K");
   app.add_flag("--fail-each", o->fail_each,
                "Run once per allocation point, each time with that allocation failing: check the "
                "result, every invariant, and that exiting every process leaves nothing")
