@@ -47,10 +47,10 @@ int usage_error(const CLI::App& app, const std::string& message) {
   std::string usage;
   if (auto at = help.find("Usage: "); at != std::string::npos)
     usage = help.substr(at, help.find('\n', at) - at);
-  std::cerr << message << "\n"
-            << usage << "\n"
-            << (top ? "Run 'rmaplab --help' for the subcommands.\n"
-                    : fmt::format("Run 'rmaplab help {}' for its options.\n", app.get_name()));
+  rmaplab::report::Reporter(rmaplab::report::Format::text, std::cout, std::cerr)
+      .message(message + "\n" + usage + "\n" +
+               (top ? "Run 'rmaplab --help' for the subcommands."
+                    : fmt::format("Run 'rmaplab help {}' for its options.", app.get_name())));
   return static_cast<int>(ExitCode::usage);
 }
 

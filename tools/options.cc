@@ -49,9 +49,9 @@ ExitCode finish_output(std::string_view command, ExitCode code) {
                           errno == EDQUOT || errno == EBADF
                       ? errno
                       : 0;
-  std::cerr << fmt::format("rmaplab {}: cannot write standard output{}; the output is incomplete\n",
-                           command, err ? fmt::format(" ({})", std::strerror(err)) : "")
-            << std::flush;
+  report::Reporter(report::Format::text, std::cout, std::cerr)
+      .message(fmt::format("rmaplab {}: cannot write standard output{}; the output is incomplete",
+                           command, err ? fmt::format(" ({})", std::strerror(err)) : ""));
   return kWriteFailed;
 }
 
