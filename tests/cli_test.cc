@@ -493,5 +493,38 @@ TEST(Cli, LineLimitIsStatedInTheErrorAndInHelp) {
   EXPECT_TRUE(contains(run_cli({"help"}).out, "a line may be at most 4096 bytes"));
 }
 
+TEST(Demo, ScriptIsNamedFromTheCallersDirectory) {
+  // scripts/demo in a copy of the tree whose install, build and rmaplab are
+  // stand-ins: what rmaplab is given is all that is checked.
+  namespace fs = std::filesystem;
+  const fs::path tree = scratch() / "demo-tree", bin = scratch() / "demo-bin",
+                 caller = scratch() / "demo-caller";
+  fs::create_directories(tree / "scripts");
+  fs::create_directories(tree / "build/release/tools");
+  fs::create_directories(bin);
+  fs::create_directories(caller / "sub");
+  fs::copy_file(source_dir() + "/scripts/demo", tree / "scripts/demo",
+                fs::copy_options::overwrite_existing);
+  auto stub = [](const fs::path& p, const std::string& body) {
+    std::ofstream(p) << "#!/bin/sh\n" << body << "\n";
+    fs::permissions(p, fs::perms::owner_all);
+  };
+  stub(tree / "scripts/install-deps", "exit 0");
+  stub(bin / "cmake", "exit 0");
+  stub(tree / "build/release/tools/rmaplab", "echo \"$@\"");
+  auto demo = [&](const std::string& arg) {
+    const auto out = scratch() / "demo-out";
+    const std::string cmd = "cd " + (caller / "sub").string() + " && PATH=" + bin.string() +
+                            ":$PATH " + (tree / "scripts/demo").string() + " " + arg + " >" +
+                            out.string() + " 2>&1";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << slurp(out);
+    return slurp(out);
+  };
+  EXPECT_EQ(demo("mine.rml"), "run --check " + (caller / "sub/mine.rml").string() + "\n");
+  EXPECT_EQ(demo("../up.rml"), "run --check " + (caller / "sub/../up.rml").string() + "\n");
+  EXPECT_EQ(demo("/abs/x.rml"), "run --check /abs/x.rml\n");
+  EXPECT_EQ(demo(""), "run --check examples/04-deep-fork-chain-reuse.rml\n");
+}
+
 }  // namespace
 }  // namespace rmaplab::test
