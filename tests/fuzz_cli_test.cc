@@ -3,6 +3,12 @@
 // file a finding is written to).
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+
 #include "cli_util.h"
 
 namespace rmaplab::test {
@@ -89,6 +95,58 @@ TEST(FailEachCli, JsonListsEveryPoint) {
 TEST(FailEachCli, ExcludesFailAlloc) {
   const auto r = run_cli({"run", "--fail-each", "--fail-alloc", "2", "examples/03-fork.rml"});
   EXPECT_EQ(r.exit_code, 2) << r.out;
+}
+
+// Pids of processes whose command line holds `word` (the fuzz run's seed).
+std::vector<int> processes_with(const std::string& word) {
+  std::vector<int> out;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = slurp(e.path() / "cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find(word) != std::string::npos) out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
+TEST(FuzzCli, SigtermIsNotAPass) {
+  // A CI timeout kills a fuzz run that would have gone on: it must not look
+  // like a clean one, and its workers must not outlive it.
+  const std::string seed = "918273645";
+  const auto out = scratch() / "sigterm-out", err = scratch() / "sigterm-err";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<std::string> args = {rmaplab_bin(), "fuzz", "--seconds", "0",
+                                   "--jobs",      "2",    "--seed",    seed};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  ASSERT_EQ(::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  // Until the workers run (three processes with the seed), then the kill.
+  for (int i = 0; i < 100 && processes_with(seed).size() < 3; ++i) ::usleep(50'000);
+  ::usleep(300'000);
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+  }
+  ASSERT_TRUE(WIFEXITED(status)) << "exits, not killed by the signal";
+  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGTERM);
+  EXPECT_TRUE(contains(slurp(err), "rmaplab fuzz: stopped by SIGTERM after ")) << slurp(err);
+  EXPECT_TRUE(contains(slurp(out), "stopped early; no failure found")) << slurp(out);
+  EXPECT_EQ(processes_with(seed), std::vector<int>{}) << "no worker left behind";
+}
+
+TEST(FuzzCli, SummaryLinesFitEightyColumns) {
+  const auto r = run_cli({"fuzz", "--seconds", "0", "--scripts", "50", "--seed", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream in(r.out);
+  for (std::string l; std::getline(in, l);) EXPECT_LE(l.size(), 80u) << l;
 }
 
 }  // namespace

@@ -43,7 +43,8 @@ Runner setup_help(CLI::App& app);
 Runner setup_profiles(CLI::App& app);
 Runner setup_diff(CLI::App& app);
 
-// Up to three of `candidates` close to `word` (edit distance), closest first.
+// Up to three of `candidates` close to `word` (rmaplab/suggest.h), closest
+// first; a prefix of a candidate counts as one edit.
 std::vector<std::string> did_you_mean(std::string_view word,
                                       const std::vector<std::string>& candidates);
 // " (did you mean 'run'?)" or "".
@@ -52,6 +53,12 @@ std::string suggestion(std::string_view word, const std::vector<std::string>& ca
 // The profile called `name` (src/profile), or an error naming the
 // profiles, with a "did you mean" where one is close.
 Result<const model::Profile*> find_profile(std::string_view name);
+// The scripts `args` names for `command` ("diff", "verify"): files and
+// '-' as they are, each directory replaced by the .rml files in it (sorted
+// by name, not recursive). Errors: a directory that cannot be listed or
+// holds no script.
+Result<std::vector<std::string>> script_paths(std::string_view command,
+                                              const std::vector<std::string>& args);
 // Declares --profile NAME on `app` (the rules the model runs under).
 void add_profile_option(CLI::App& app, std::string& name);
 

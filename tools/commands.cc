@@ -1,10 +1,14 @@
 // The subcommand table and the helpers the subcommands share.
 #include <algorithm>
+#include <filesystem>
+#include <system_error>
 
 #include <fmt/format.h>
 
 #include "command.h"
 #include "rmaplab/profile.h"
+#include "rmaplab/printable.h"
+#include "rmaplab/suggest.h"
 
 namespace rmaplab::cli {
 
@@ -27,25 +31,6 @@ std::span<const Subcommand> subcommands() {
   };
   return kTable;
 }
-
-namespace {
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
-}  // namespace
 
 std::vector<std::string> did_you_mean(std::string_view word,
                                       const std::vector<std::string>& candidates) {
@@ -80,8 +65,31 @@ Result<const model::Profile*> find_profile(std::string_view name) {
   std::string all;
   for (const std::string& n : names) all += (all.empty() ? "" : ", ") + n;
   return Error{
-      fmt::format("rmaplab: unknown profile '{}'{}; the profiles are {} (rmaplab profiles)", name,
-                  suggestion(name, names), all)};
+      fmt::format("rmaplab: unknown profile '{}'{}; the profiles are {} (rmaplab profiles)",
+                  printable(name), suggestion(name, names), all)};
+}
+
+Result<std::vector<std::string>> script_paths(std::string_view command,
+                                              const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (const std::string& arg : args) {
+    std::error_code ec;
+    if (arg == "-" || !std::filesystem::is_directory(arg, ec)) {
+      out.push_back(arg);  // load_script() reports a missing file
+      continue;
+    }
+    std::vector<std::string> found;
+    for (const auto& e : std::filesystem::directory_iterator(arg, ec))
+      if (e.path().extension() == ".rml" && !e.is_directory()) found.push_back(e.path().string());
+    if (ec)
+      return Error{
+          fmt::format("rmaplab {}: cannot list {}: {}", command, printable(arg), ec.message())};
+    if (found.empty())
+      return Error{fmt::format("rmaplab {}: no .rml scripts in {}", command, printable(arg))};
+    std::sort(found.begin(), found.end());
+    for (std::string& f : found) out.push_back(std::move(f));
+  }
+  return out;
 }
 
 void add_profile_option(CLI::App& app, std::string& name) {

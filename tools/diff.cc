@@ -1,16 +1,17 @@
-// rmaplab diff [SCRIPT...] [--generated N] --profile A --profile B
+// rmaplab diff [SCRIPT|DIR...] [--generated N] --profile A --profile B
 //              [--semantic] [--all] [--json]
 //
 // Runs each script under two profiles in lockstep and shows, per operation,
 // what differs (rmaplab/diff.h): results, event counts and order, lock
 // acquisitions, and the objects left behind; then the first divergence.
-// With more than one script (or --generated N: generate_script with seeds
-// 1..N and the generator's default options) it prints one line per script
-// and the totals, per operation type.
+// A directory stands for the .rml scripts in it, sorted by name. With more
+// than one script (or --generated N: generate_script with seeds 1..N and the
+// generator's default options) it prints one line per script and the
+// totals, per operation type (report.h diff_list_text).
 //
 // Exit: 0 if the runs are the same; 1 if they differ (with --semantic: only
 // if they differ in more than lock counts and event order); 2 for a usage or
-// script error.
+// script error (with --json also a JSON document on stdout, error_json).
 #include <iostream>
 #include <memory>
 
@@ -18,13 +19,14 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "options.h"
 #include "rmaplab/diff.h"
 #include "rmaplab/gen.h"
 
 namespace rmaplab::cli {
 
 struct DiffCommand {
-  std::vector<std::string> scripts;
+  std::vector<std::string> scripts;  // files, directories, "-"
   std::vector<std::string> profiles;
   int generated = 0;
   bool semantic = false;
@@ -32,32 +34,40 @@ struct DiffCommand {
   bool json = false;
 };
 
+// Generated scripts held in memory at once, at most.
+constexpr int kMaxGenerated = 1'000'000;
+
 ExitCode run_diff(const DiffCommand& o) {
   report::Reporter reporter(o.json ? report::Format::json : report::Format::text, std::cout,
                             std::cerr);
   if (o.profiles.size() != 2) {
-    reporter.message("rmaplab diff: give two profiles: --profile A --profile B");
+    reporter.error("rmaplab diff: give two profiles: --profile A --profile B");
     return ExitCode::usage;
   }
   if (o.scripts.empty() && o.generated == 0) {
-    reporter.message("rmaplab diff: give a script (or --generated N)");
+    reporter.error("rmaplab diff: give a script (or --generated N)");
     return ExitCode::usage;
   }
   const model::Profile* p[2];
   for (int i = 0; i < 2; ++i) {
     auto found = find_profile(o.profiles[i]);
     if (!found) {
-      reporter.message(found.error().message);
+      reporter.error(found.error().message);
       return ExitCode::usage;
     }
     p[i] = *found;
   }
 
+  auto paths = script_paths("diff", o.scripts);
+  if (!paths) {
+    reporter.error(paths.error().message);
+    return ExitCode::usage;
+  }
   std::vector<Script> scripts;
-  for (const std::string& path : o.scripts) {
+  for (const std::string& path : *paths) {
     auto s = load_script(path);
     if (!s) {
-      reporter.message(s.error().message);
+      reporter.error(s.error().message);
       return ExitCode::usage;
     }
     scripts.push_back(std::move(*s));
@@ -67,7 +77,7 @@ ExitCode run_diff(const DiffCommand& o) {
     g.seed = static_cast<std::uint64_t>(seed);
     auto s = parse_script(generate_script(g), fmt::format("seed-{}.rml", seed));
     if (!s) {
-      reporter.message(s.error().message);
+      reporter.error(s.error().message);
       return ExitCode::usage;
     }
     scripts.push_back(std::move(*s));
@@ -77,7 +87,7 @@ ExitCode run_diff(const DiffCommand& o) {
   for (const Script& s : scripts) {
     auto c = compare_profiles(s, *p[0], *p[1]);
     if (!c) {
-      reporter.message(c.error().message);
+      reporter.error(c.error().message);
       return ExitCode::usage;
     }
     comparisons.push_back(std::move(*c));
@@ -94,42 +104,21 @@ ExitCode run_diff(const DiffCommand& o) {
   }
   ProfileDiffTotals totals;
   for (const ProfileComparison& c : comparisons) totals.add(c);
-  if (o.json) {
-    nlohmann::json doc = to_json(totals);
-    doc["comparisons"] = nlohmann::json::array();
-    for (const ProfileComparison& c : comparisons) doc["comparisons"].push_back(to_json(c));
-    reporter.print(doc.dump(2));
-    return code;
-  }
-  std::string out;
-  std::size_t w = 0;
-  for (const ProfileComparison& c : comparisons) w = std::max(w, c.file.size());
-  // One line per script only for a handful; the totals say the rest.
-  if (comparisons.size() <= 50) {
-    for (const ProfileComparison& c : comparisons) {
-      std::string what =
-          c.same() ? "same" : fmt::format("{} of {} ops differ", c.differences, c.ops.size());
-      if (!c.same())
-        what += fmt::format("; first: line {} {}", c.divergence.line, to_string(c.divergence.kind));
-      out += fmt::format("{:<{}}  {}{}\n", c.file, w, what, c.semantic() ? " (semantic)" : "");
-    }
-    out += "\n";
-  }
-  out += profile_totals_text(totals);
-  reporter.print(out);
+  reporter.print(o.json ? report::diff_list_json(comparisons, totals).dump(2)
+                        : report::diff_list_text(comparisons, totals));
   return code;
 }
 
 Runner setup_diff(CLI::App& app) {
   auto o = std::make_shared<DiffCommand>();
-  app.add_option("scripts", o->scripts, "Workload scripts (.rml); '-' reads standard input");
+  app.add_option("scripts", o->scripts,
+                 "Workload scripts (.rml) or directories of them; '-' reads standard input");
   app.add_option("--profile", o->profiles, "A profile; give exactly two (see rmaplab profiles)")
       ->type_name("NAME")
       ->required();
-  app.add_option("--generated", o->generated,
-                 "Also compare generate_script's scripts for seeds 1..N (default options)")
-      ->type_name("N")
-      ->check(CLI::PositiveNumber);
+  add_number_option(app, "--generated", o->generated, 1, kMaxGenerated,
+                    "Also compare generate_script's scripts for seeds 1..N (default options)")
+      ->type_name("N");
   app.add_flag("--semantic", o->semantic,
                "Exit 1 only for differences beyond lock counts and event order");
   app.add_flag("--all", o->all, "List every operation, not only those that differ");

@@ -7,23 +7,28 @@
 // written to a file and printed; the exit code is then 1.
 //
 // On a terminal a status block on stderr shows the rate and the coverage of
-// verbs and model paths, redrawn every second; otherwise a status line goes
-// to stdout every minute. The summary at the end goes to stdout.
+// verbs and model paths, redrawn every second within the terminal's width;
+// otherwise a status line goes to stdout every minute. The summary at the
+// end goes to stdout. Stopped by SIGINT or SIGTERM without a finding, it
+// exits 128 + the signal (130, 143) once its workers are gone.
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <random>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "command.h"
+#include "options.h"
 #include "rmaplab/profile.h"
 #include "rmaplab/fuzz.h"
 #include "rmaplab/kernel.h"
+#include "rmaplab/printable.h"
 
 namespace rmaplab::cli {
 
@@ -39,74 +44,47 @@ struct FuzzCommand {
   std::string out;      // default: fuzz-failure-SEED.rml
 };
 
+// Limits of the options: a year of fuzzing; a worker per core of a large machine.
+constexpr double kMaxSeconds = 365.0 * 24 * 3600;
+constexpr int kMaxJobs = 256;
+
 namespace {
 
+// The signal that asked to stop (SIGINT, SIGTERM), or 0.
 volatile std::sig_atomic_t g_stop = 0;
-void on_fuzz_stop_signal(int) { g_stop = 1; }
+void on_fuzz_stop_signal(int sig) { g_stop = sig; }
 
-std::string rate(double n, double seconds) {
-  return seconds > 0 ? fmt::format("{:.0f}/s", n / seconds) : "-";
+// Columns of the terminal on `fd`; 80 if it does not say.
+std::size_t terminal_width(int fd) {
+  winsize ws{};
+  if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  return 80;
 }
 
-std::string count(std::uint64_t n) {
-  if (n >= 1'000'000) return fmt::format("{:.1f}M", static_cast<double>(n) / 1e6);
-  if (n >= 10'000) return fmt::format("{:.1f}k", static_cast<double>(n) / 1e3);
-  return std::to_string(n);
-}
-
-// The status: one headline, the verbs, then the model paths (never-taken
-// ones marked).
-std::vector<std::string> status_lines(const FuzzStats& s) {
-  std::vector<std::string> lines;
-  lines.push_back(fmt::format("{:.0f} s: {} scripts ({}), {} operations ({})", s.seconds, s.scripts,
-                              rate(static_cast<double>(s.scripts), s.seconds), s.operations,
-                              rate(static_cast<double>(s.operations), s.seconds)));
-  std::string verbs = "  verbs:";
-  for (int v = 0; v < kVerbs; ++v)
-    verbs += fmt::format(" {} {}", to_string(static_cast<Verb>(v)), count(s.verbs[v]));
-  lines.push_back(verbs);
-  int taken = 0;
-  for (int p = 0; p < kCoverPaths; ++p) taken += s.paths[p] ? 1 : 0;
-  lines.push_back(fmt::format("  model paths taken: {} of {}", taken, kCoverPaths));
-  std::string row;
-  for (int p = 0; p < kCoverPaths; ++p) {
-    const std::string cell =
-        fmt::format("{} {}", cover_path_name(p), s.paths[p] ? count(s.paths[p]) : "NEVER");
-    if (row.size() + cell.size() > 100) {
-      lines.push_back(row);
-      row.clear();
-    }
-    row += (row.empty() ? "    " : "  |  ") + cell;
-  }
-  if (!row.empty()) lines.push_back(row);
-  return lines;
-}
-
-// Redraws the status block in place on a terminal.
-class Status {
+// The status while fuzz runs: on a terminal, a block on stderr redrawn in
+// place; otherwise a line on stdout every minute, and nothing redrawn.
+class Progress {
  public:
-  explicit Status(bool tty) : tty_(tty) {}
+  Progress(report::Reporter& reporter, bool tty)
+      : reporter_(reporter), tty_(tty), width_(tty ? terminal_width(STDERR_FILENO) : 80) {}
   void show(const FuzzStats& s) {
-    const auto lines = status_lines(s);
+    const auto lines = report::fuzz_status_lines(s, width_);
     if (tty_) {
-      std::string out;
-      if (drawn_) out += fmt::format("\x1b[{}A", drawn_);
-      for (const auto& l : lines) out += "\r\x1b[2K" + l + "\n";
-      std::cerr << out << std::flush;
-      drawn_ = static_cast<int>(lines.size());
+      reporter_.status(block_.redraw(lines));
     } else if (s.seconds >= next_line_) {
-      std::cout << "fuzz: " << lines[0] << std::endl;
+      reporter_.print("fuzz: " + lines[0]);
       next_line_ = s.seconds + 60;
     }
   }
   void clear() {
-    if (tty_ && drawn_) std::cerr << fmt::format("\x1b[{}A\x1b[J", drawn_) << std::flush;
-    drawn_ = 0;
+    if (tty_) reporter_.status(block_.clear());
   }
 
  private:
+  report::Reporter& reporter_;
   bool tty_;
-  int drawn_ = 0;
+  std::size_t width_;
+  report::StatusBlock block_;
   double next_line_ = 60;
 };
 
@@ -136,7 +114,6 @@ ExitCode run_fuzz(const FuzzCommand& o) {
     }
     f.reference = *p;
   }
-  std::string kernel_release;
   if (o.kernel) {
     if (auto probe = kernel::probe(); !probe) {
       reporter.message(probe.error().message);
@@ -144,15 +121,17 @@ ExitCode run_fuzz(const FuzzCommand& o) {
     }
   }
 
-  std::cout << fmt::format("rmaplab fuzz: seed {}, {} job{}, model {}{}{}, {}\n", f.seed, f.jobs,
-                           f.jobs == 1 ? "" : "s", f.profile ? f.profile->name : kModelName,
-                           f.reference ? fmt::format(", against {}", f.reference->name) : "",
-                           o.kernel ? ", against the running kernel" : "",
-                           f.seconds > 0 ? fmt::format("for {} s", f.seconds) : "no time limit")
-            << std::flush;
+  report::FuzzRun run;
+  run.seed = f.seed;
+  run.jobs = f.jobs;
+  run.profile = f.profile ? std::string(f.profile->name) : "";
+  run.against = f.reference ? std::string(f.reference->name) : "";
+  run.kernel = o.kernel;
+  run.seconds = f.seconds;
+  reporter.print(report::fuzz_header(run));
 
-  Status status(isatty(STDERR_FILENO));
-  f.progress = [&](const FuzzStats& s) { status.show(s); };
+  Progress progress(reporter, isatty(STDERR_FILENO));
+  f.progress = [&](const FuzzStats& s) { progress.show(s); };
   f.stop = &g_stop;
   struct sigaction sa {
   }, old_int{}, old_term{};
@@ -160,78 +139,62 @@ ExitCode run_fuzz(const FuzzCommand& o) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
-  auto result = fuzz(f);
+  auto result = fuzz(f);  // on a signal, it stops its workers and waits for them
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
-  status.clear();
+  progress.clear();
   if (!result) {
     reporter.message("rmaplab fuzz: " + result.error().message);
     return o.kernel ? ExitCode::unobservable : ExitCode::disagreement;
   }
 
-  std::ostringstream out;
-  for (const std::string& l : status_lines(result->stats)) out << l << "\n";
   if (!result->finding) {
-    out << (g_stop ? "stopped early; " : "") << "no failure found\n";
-    reporter.print(out.str());
-    return ExitCode::success;
+    reporter.print(report::fuzz_totals(result->stats, g_stop != 0));
+    if (!g_stop) return ExitCode::success;
+    // Killed by a CI timeout is not a pass: the shell's 128+signal.
+    const int sig = g_stop;
+    reporter.message(
+        fmt::format("rmaplab fuzz: stopped by {} after {} scripts; no failure found "
+                    "in them, but the run was not finished",
+                    sig == SIGINT ? "SIGINT" : "SIGTERM", result->stats.scripts));
+    return static_cast<ExitCode>(128 + sig);
   }
   const FuzzFinding& x = *result->finding;
   const std::string file = o.out.empty() ? fmt::format("fuzz-failure-{}.rml", x.seed) : o.out;
-  out << fmt::format("\nFAILURE: seed {}: {}\n", x.seed, describe(x.failure));
-  out << fmt::format("the script: rmaplab gen --seed {} --procs {} --ops {}{}\n", x.gen.seed,
-                     x.gen.procs, x.gen.ops, o.profile.empty() ? "" : " --profile " + o.profile);
-  out << fmt::format("shrunk from {} to {} operations ({} candidates tried, {} kept)", x.gen.ops,
-                     x.shrunk_ops, x.shrink.candidates, x.shrink.accepted);
   std::ofstream os(file);
   os << x.shrunk;
   os.close();
-  out << (os ? fmt::format(", written to {}:\n\n", file)
-             : fmt::format(" (could not write {}):\n\n", file));
-  out << x.shrunk << "\n" << describe(x.shrunk_failure) << "\n";
-  std::string replay;
-  const std::string profile = o.profile.empty() ? "" : " --profile " + o.profile;
-  switch (x.failure.kind) {
-    case Failure::Kind::violation:
-      replay = "run --check" + profile;
-      break;
-    case Failure::Kind::disagreement:
-      replay = "verify";
-      break;
-    case Failure::Kind::alloc_failure:
-      replay = "run --fail-each";
-      break;
-    case Failure::Kind::divergence:
-      replay = fmt::format("diff --semantic --profile {} --profile {}",
-                           o.profile.empty() ? std::string(kModelName) : o.profile, o.against);
-      break;
-  }
-  out << fmt::format("replay: rmaplab {} {}\n", replay, file);
-  reporter.print(out.str());
+  // The profile as given on the command line names the replay command.
+  run.profile = o.profile;
+  run.against = o.against;
+  reporter.print(
+      report::fuzz_finding_text(run, result->stats, x, printable(file), static_cast<bool>(os)));
   return ExitCode::disagreement;
 }
 
 Runner setup_fuzz(CLI::App& app) {
   auto o = std::make_shared<FuzzCommand>();
-  app.add_option("--seconds", o->seconds, "Stop after this long (0: no limit)")
-      ->type_name("S")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  app.add_option_function<std::uint64_t>(
-         "--seed",
-         [o](std::uint64_t s) {
-           o->seed = s;
-           o->seed_given = true;
-         },
-         "Script i is 'rmaplab gen' of seed N + i (default: a random N, printed)")
+  add_number_option(app, "--seconds", o->seconds, 0.0, kMaxSeconds,
+                    fmt::format("Stop after this long (0: no limit; at most {})", kMaxSeconds),
+                    true)
+      ->type_name("S");
+  add_number_option<std::uint64_t>(
+      app, "--seed",
+      [o](std::uint64_t s) {
+        o->seed = s;
+        o->seed_given = true;
+      },
+      0, std::numeric_limits<std::uint64_t>::max(),
+      "Script i is 'rmaplab gen' of seed N + i (default: a random N, printed)")
       ->type_name("N");
   app.add_flag("--kernel", o->kernel,
                "Also run every script on the running kernel (root) and compare it with the model");
-  app.add_option("--jobs", o->jobs, "Worker processes")
-      ->type_name("J")
-      ->check(CLI::Range(1, 256))
-      ->capture_default_str();
-  app.add_option("--scripts", o->scripts, "Stop after this many scripts (0: no limit)")
+  add_number_option(app, "--jobs", o->jobs, 1, kMaxJobs,
+                    fmt::format("Worker processes (1 to {})", kMaxJobs), true)
+      ->type_name("J");
+  add_number_option<std::uint64_t>(app, "--scripts", o->scripts, 0,
+                                   std::numeric_limits<std::uint64_t>::max(),
+                                   "Stop after this many scripts (0: no limit)")
       ->type_name("N");
   add_profile_option(app, o->profile);
   app.add_option("--against", o->against,
@@ -241,6 +204,9 @@ Runner setup_fuzz(CLI::App& app) {
   app.add_option("--out", o->out,
                  "Where to write a failing script (default: fuzz-failure-SEED.rml)")
       ->type_name("FILE");
+  app.footer(
+      "Exit: 0 nothing found, 1 a failure found (or the fuzzer failed), 2 usage, 3 the kernel "
+      "cannot be observed; stopped by SIGINT or SIGTERM before the end: 130 or 143.");
   return [o] { return run_fuzz(*o); };
 }
 

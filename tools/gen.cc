@@ -3,12 +3,14 @@
 // A random valid workload (gen.h). The script's first line names the seed
 // and options; the same command prints the same script on any machine.
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <random>
 
 #include <fmt/format.h>
 
 #include "command.h"
+#include "options.h"
 #include "rmaplab/profile.h"
 #include "rmaplab/gen.h"
 
@@ -42,23 +44,22 @@ ExitCode run_gen(const GenCommand& o) {
 
 Runner setup_gen(CLI::App& app) {
   auto o = std::make_shared<GenCommand>();
-  app.add_option_function<std::uint64_t>(
-         "--seed",
-         [o](std::uint64_t s) {
-           o->seed = s;
-           o->seed_given = true;
-         },
-         "The seed; the same seed and options give the same script (default: a random seed, "
-         "printed in the script's first line)")
+  add_number_option<std::uint64_t>(
+      app, "--seed",
+      [o](std::uint64_t s) {
+        o->seed = s;
+        o->seed_given = true;
+      },
+      0, std::numeric_limits<std::uint64_t>::max(),
+      "The seed (0 to 2^64-1); the same seed and options give the same script (default: a "
+      "random seed, printed in the script's first line)")
       ->type_name("N");
-  app.add_option("--procs", o->procs, "Processes alive at once, at most")
-      ->type_name("P")
-      ->check(CLI::Range(1, 64))
-      ->capture_default_str();
-  app.add_option("--ops", o->ops, "Operations")
-      ->type_name("K")
-      ->check(CLI::Range(1, 100000))
-      ->capture_default_str();
+  add_number_option(app, "--procs", o->procs, 1, kMaxProcs,
+                    fmt::format("Processes alive at once, at most (1 to {})", kMaxProcs), true)
+      ->type_name("P");
+  add_number_option(app, "--ops", o->ops, 1, kMaxOps, fmt::format("Operations (1 to {})", kMaxOps),
+                    true)
+      ->type_name("K");
   app.add_option("--profile", o->profile,
                  "The rules the script must be valid under (default: linux-6.18)")
       ->type_name("NAME");

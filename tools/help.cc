@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "command.h"
+#include "rmaplab/printable.h"
 
 namespace rmaplab::cli {
 
@@ -26,7 +27,7 @@ ExitCode run_help(const HelpCommand& o, const CLI::App& rmaplab) {
     }
     names.emplace_back(s.name);
   }
-  reporter.message("rmaplab help: unknown subcommand '" + o.subcommand + "'" +
+  reporter.message("rmaplab help: unknown subcommand '" + printable(o.subcommand) + "'" +
                    suggestion(o.subcommand, names));
   return ExitCode::usage;
 }

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include "command.h"
+#include "options.h"
+#include "rmaplab/printable.h"
 
 #ifndef RMAPLAB_VERSION
 #define RMAPLAB_VERSION "unknown"
@@ -16,6 +18,8 @@
 namespace {
 
 using rmaplab::ExitCode;
+using rmaplab::printable;
+using rmaplab::cli::finish_output;
 using namespace rmaplab::cli;
 
 std::vector<std::string> option_names(const CLI::App& app) {
@@ -43,10 +47,10 @@ int usage_error(const CLI::App& app, const std::string& message) {
   std::string usage;
   if (auto at = help.find("Usage: "); at != std::string::npos)
     usage = help.substr(at, help.find('\n', at) - at);
-  std::cerr << message << "\n"
-            << usage << "\n"
-            << (top ? "Run 'rmaplab --help' for the subcommands.\n"
-                    : fmt::format("Run 'rmaplab help {}' for its options.\n", app.get_name()));
+  rmaplab::report::Reporter(rmaplab::report::Format::text, std::cout, std::cerr)
+      .message(message + "\n" + usage + "\n" +
+               (top ? "Run 'rmaplab --help' for the subcommands."
+                    : fmt::format("Run 'rmaplab help {}' for its options.", app.get_name())));
   return static_cast<int>(ExitCode::usage);
 }
 
@@ -67,28 +71,33 @@ int main(int argc, char** argv) {
     sub->allow_extras();
     runners.emplace_back(sub, s.setup(*sub));
   }
-  app.footer("Run 'rmaplab help SUBCOMMAND' for a subcommand's options.");
+  app.footer(
+      "A script is in the workload language (README.md); a line may be at most 4096 bytes.\n"
+      "Run 'rmaplab help SUBCOMMAND' for a subcommand's options.");
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    const int code = app.exit(e);
+    return static_cast<int>(finish_output("--help", static_cast<ExitCode>(code)));
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    const int code = app.exit(e);
+    return static_cast<int>(finish_output("--version", static_cast<ExitCode>(code)));
   } catch (const CLI::ParseError& e) {
     const CLI::App* where = &app;
     for (auto& [sub, run] : runners)
       if (sub->parsed()) where = sub;
     const std::string prefix = where == &app ? "rmaplab" : "rmaplab " + where->get_name();
-    return usage_error(*where, fmt::format("{}: {}", prefix, e.what()));
+    // CLI11's own messages quote what was typed.
+    return usage_error(*where, fmt::format("{}: {}", prefix, printable(e.what())));
   }
 
   // Unknown words: the first one left over is the one to explain.
   for (const std::string& extra : app.remaining()) {
     if (extra.starts_with("-"))
-      return usage_error(app, fmt::format("rmaplab: unknown option '{}'{}", extra,
+      return usage_error(app, fmt::format("rmaplab: unknown option '{}'{}", printable(extra),
                                           suggestion(extra, option_names(app))));
-    return usage_error(app, fmt::format("rmaplab: unknown subcommand '{}'{}", extra,
+    return usage_error(app, fmt::format("rmaplab: unknown subcommand '{}'{}", printable(extra),
                                         suggestion(extra, subcommand_names())));
   }
   for (auto& [sub, run] : runners) {
@@ -96,11 +105,12 @@ int main(int argc, char** argv) {
     for (const std::string& extra : sub->remaining()) {
       const std::string prefix = "rmaplab " + sub->get_name();
       if (extra.starts_with("-") && extra != "-")
-        return usage_error(*sub, fmt::format("{}: unknown option '{}'{}", prefix, extra,
+        return usage_error(*sub, fmt::format("{}: unknown option '{}'{}", prefix, printable(extra),
                                              suggestion(extra, option_names(*sub))));
-      return usage_error(*sub, fmt::format("{}: unexpected argument '{}'", prefix, extra));
+      return usage_error(*sub,
+                         fmt::format("{}: unexpected argument '{}'", prefix, printable(extra)));
     }
-    return static_cast<int>(run());
+    return static_cast<int>(finish_output(sub->get_name(), run()));
   }
   return usage_error(app, "rmaplab: no subcommand given");
 }

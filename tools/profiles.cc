@@ -1,10 +1,8 @@
 // rmaplab profiles [--json]: the rule sets --profile accepts (src/profile's
-// table), one line each: name, the kernels it describes, description.
+// table), one entry each: name, the kernels it describes, description
+// (report.h profiles_text, profiles_json).
 #include <iostream>
 #include <memory>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "command.h"
 #include "rmaplab/profile.h"
@@ -18,26 +16,7 @@ struct ProfilesCommand {
 ExitCode run_profiles(const ProfilesCommand& o) {
   report::Reporter reporter(o.json ? report::Format::json : report::Format::text, std::cout,
                             std::cerr);
-  const auto& all = model::profiles();
-  if (o.json) {
-    nlohmann::json doc = nlohmann::json::array();
-    for (const model::Profile* p : all)
-      doc.push_back({{"name", p->name},
-                     {"kernels", p->kernels},
-                     {"description", p->description},
-                     {"default", p == &model::linux_6_18()}});
-    reporter.print(doc.dump(2));
-    return ExitCode::success;
-  }
-  // NAME  KERNELS
-  //   description
-  std::size_t nw = 0;
-  for (const model::Profile* p : all) nw = std::max(nw, p->name.size());
-  std::string out;
-  for (const model::Profile* p : all)
-    out += fmt::format("{:<{}}  {}{}\n    {}\n", p->name, nw, p->kernels,
-                       p == &model::linux_6_18() ? " (default)" : "", p->description);
-  reporter.print(out);
+  reporter.print(o.json ? report::profiles_json().dump(2) : report::profiles_text());
   return ExitCode::success;
 }
 

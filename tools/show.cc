@@ -1,8 +1,13 @@
 // rmaplab show SCRIPT [--at LINE] [--svg FILE] [--profile NAME]
+//
+// The state as Graphviz DOT on standard output, or rendered to SVG in FILE
+// ('-': on standard output).
 #include <iostream>
+#include <limits>
 #include <memory>
 
 #include "command.h"
+#include "options.h"
 #include "rmaplab/state.h"
 
 namespace rmaplab::cli {
@@ -10,7 +15,7 @@ namespace rmaplab::cli {
 struct ShowCommand {
   std::string script;
   int at = 0;       // 0: after the last line
-  std::string svg;  // empty: DOT on standard output
+  std::string svg;  // empty: DOT on standard output; "-": SVG on standard output
   std::string profile = "linux-6.18";
 };
 
@@ -27,6 +32,15 @@ ExitCode run_show(const ShowCommand& o) {
     reporter.print(dot);
     return ExitCode::success;
   }
+  if (o.svg == "-") {
+    auto svg = report::svg_text(dot);
+    if (!svg) {
+      reporter.message(svg.error().message);
+      return ExitCode::usage;
+    }
+    reporter.print(*svg);
+    return ExitCode::success;
+  }
   if (auto s = report::render_svg(dot, o.svg); !s) {
     reporter.message(s.error().message);
     return ExitCode::usage;
@@ -38,10 +52,11 @@ Runner setup_show(CLI::App& app) {
   auto o = std::make_shared<ShowCommand>();
   app.add_option("script", o->script, "Workload script (.rml); '-' reads standard input")
       ->required();
-  app.add_option("--at", o->at, "Show the state after this line (default: the end)")
-      ->type_name("LINE")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--svg", o->svg, "Render with Graphviz's dot into this SVG file")
+  add_number_option(app, "--at", o->at, 1, std::numeric_limits<int>::max(),
+                    "Show the state after this line (default: the end)")
+      ->type_name("LINE");
+  app.add_option("--svg", o->svg,
+                 "Render with Graphviz's dot into this SVG file ('-': on standard output)")
       ->type_name("FILE");
   add_profile_option(app, o->profile);
   return [o] { return run_show(*o); };

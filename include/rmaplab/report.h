@@ -32,6 +32,11 @@ struct Run;
 }
 struct Comparison;
 class State;
+struct FailEachReport;
+struct FuzzStats;
+struct FuzzFinding;
+struct ProfileComparison;
+struct ProfileDiffTotals;
 
 // What the rmaplab command exits with; one meaning per value.
 enum class ExitCode : int {
@@ -189,6 +194,16 @@ class Reporter {
   // Flushes out; false if any write to it failed (a full disk, a closed pipe).
   bool ok();
 
+  // (error.cc, fail_each.cc, fuzz_status.cc)
+  // An error that ends the command: the sentence on err and, in JSON form,
+  // error_json(sentence) on out, so a --json reader always gets a document.
+  void error(std::string_view sentence);
+  // run --fail-each: fail_each_text() or fail_each_json().
+  void fail_each(const Script& script, const FailEachReport& r);
+  // A redraw of a status block (StatusBlock): as it is, on err, no newline
+  // added.
+  void status(std::string_view text);
+
  private:
   friend class RunStream;
   void write(std::ostream& os, std::string_view text);
@@ -242,12 +257,79 @@ class Progress {
   std::int64_t last_ms_ = 0;
 };
 
-// "rmaplab: cannot write the output (No space left on device)" on err, and
-// the exit code for it.
-ExitCode output_failed(Reporter& reporter);
 
 // The kernel's run as a RunReport (no layouts), so one table shows both.
 RunReport from_kernel(const Script& script, const kernel::Run& run);
+
+// --- the command line's other outputs (error.cc, fail_each.cc,
+// fuzz_status.cc, fuzz_summary.cc, svg_text.cc, profile_table.cc, diff_table.cc) ---
+
+// {"error": {"message": SENTENCE, "file": F, "line": L, "column": C}}; the
+// location is read from a sentence that starts "FILE:LINE:COLUMN: " (a
+// script error) or "FILE:LINE: ", and is null where there is none.
+nlohmann::json error_json(std::string_view sentence);
+
+// run --fail-each: a line per allocation point and the verdict:
+//   FILE: 9 allocation points, one run each with that allocation failing
+//   alloc  line  operation                 result  6.18 returns  after
+//       1     3  P write 0 2               OOM     OOM           ok
+//   all 9 passed: ...
+std::string fail_each_text(std::string_view file, const FailEachReport& r);
+// {"allocations", "passed", "points": [{"k", "line", "op", "result",
+// "expected", "skipped", "killed", "problem"}]}
+nlohmann::json fail_each_json(const FailEachReport& r);
+
+// rmaplab fuzz's status: the headline (time, scripts, operations, rates),
+// the verbs, then the model paths (never-taken ones marked NEVER), every
+// line at most `width` columns (at least 40 are assumed).
+std::vector<std::string> fuzz_status_lines(const FuzzStats& s, std::size_t width);
+
+// A block of lines redrawn in place on a terminal: each redraw moves the
+// cursor up over exactly the lines the previous one drew.
+class StatusBlock {
+ public:
+  // The bytes that replace the block drawn last with `lines`.
+  std::string redraw(const std::vector<std::string>& lines);
+  // The bytes that erase the block drawn last ("" if none).
+  std::string clear();
+  int drawn() const { return drawn_; }
+
+ private:
+  int drawn_ = 0;
+};
+
+// What rmaplab fuzz prints, in order: the headline as it starts, then at the
+// end the totals with "no failure found" (`stopped`: "stopped early; ") or
+// the finding: the failure, how to regenerate, the shrunk script and the
+// command that replays it. `written`: whether the shrunk script reached
+// `file`. `profile` and `against` are the names given ("" if none).
+struct FuzzRun {
+  std::uint64_t seed = 0;
+  int jobs = 1;
+  std::string profile, against;
+  bool kernel = false;
+  double seconds = 0;  // 0: no limit
+};
+std::string fuzz_header(const FuzzRun& run);
+std::string fuzz_totals(const FuzzStats& s, bool stopped);
+std::string fuzz_finding_text(const FuzzRun& run, const FuzzStats& s, const FuzzFinding& x,
+                              std::string_view file, bool written);
+
+// The SVG of `dot` (render_svg) as text, for standard output (show --svg -).
+Result<std::string> svg_text(const std::string& dot);
+
+// rmaplab profiles: NAME  KERNELS [(default)] and the description indented
+// below; JSON: [{"name", "kernels", "description", "default"}].
+std::string profiles_text();
+nlohmann::json profiles_json();
+
+// rmaplab diff over several scripts: a line per script (for at most 50),
+// then the totals (rmaplab/diff.h profile_totals_text); JSON: the totals
+// with "comparisons", one to_json(ProfileComparison) each.
+std::string diff_list_text(const std::vector<ProfileComparison>& comparisons,
+                           const ProfileDiffTotals& totals);
+nlohmann::json diff_list_json(const std::vector<ProfileComparison>& comparisons,
+                              const ProfileDiffTotals& totals);
 
 }  // namespace report
 }  // namespace rmaplab

@@ -96,11 +96,29 @@ Result<FuzzResult> fuzz_parallel(const FuzzOptions& o) {
   };
   std::vector<Worker> workers(static_cast<std::size_t>(o.jobs));
   std::fflush(nullptr);
+  // A worker that cannot be started: stop and reap the ones that were.
+  auto abandon = [&](int started, const char* what) {
+    const int err = errno;
+    for (int i = 0; i < started; ++i) {
+      Worker& w = workers[static_cast<std::size_t>(i)];
+      kill(w.pid, SIGTERM);
+      ::close(w.fd);
+      while (waitpid(w.pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+    return Error{fmt::format("{}: {}", what, std::strerror(err))};
+  };
   for (int w = 0; w < o.jobs; ++w) {
     int p[2];
-    if (pipe2(p, O_CLOEXEC) != 0) return Error{fmt::format("pipe: {}", std::strerror(errno))};
+    if (pipe2(p, O_CLOEXEC) != 0) return abandon(w, "pipe");
     const pid_t pid = fork();
-    if (pid < 0) return Error{fmt::format("fork: {}", std::strerror(errno))};
+    if (pid < 0) {
+      const int err = errno;
+      ::close(p[0]);
+      ::close(p[1]);
+      errno = err;
+      return abandon(w, "fork");
+    }
     if (pid == 0) {
       ::close(p[0]);
       for (int i = 0; i < w; ++i) ::close(workers[static_cast<std::size_t>(i)].fd);
@@ -135,7 +153,18 @@ Result<FuzzResult> fuzz_parallel(const FuzzOptions& o) {
         of.push_back(&w);
       }
     const int n = poll(fds.data(), fds.size(), 500);
-    if (n < 0 && errno != EINTR) return Error{fmt::format("poll: {}", std::strerror(errno))};
+    if (n < 0 && errno != EINTR) {
+      // Without poll no end of file can be seen: stop the workers, and wait
+      // for them below rather than leave them running.
+      if (!error) error = Error{fmt::format("poll: {}", std::strerror(errno))};
+      stop_all();
+      for (Worker& w : workers)
+        if (!w.ended) {
+          w.ended = true;
+          ::close(w.fd);
+        }
+      break;
+    }
     bool fresh = false;
     for (std::size_t i = 0; n > 0 && i < fds.size(); ++i) {
       if (!fds[i].revents) continue;

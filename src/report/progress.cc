@@ -1,5 +1,4 @@
-// Progress of long work on a terminal, and the one sentence for output that
-// could not be written (report.h).
+// Progress of long work on a terminal (report.h).
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -39,12 +38,5 @@ void Progress::draw(std::uint64_t done) {
 }
 
 void Progress::end() { reporter_.end_progress(); }
-
-ExitCode output_failed(Reporter& reporter) {
-  const int err = errno;
-  reporter.message(fmt::format("rmaplab: cannot write the output ({})",
-                               err ? std::strerror(err) : "the stream failed"));
-  return ExitCode::output_failed;
-}
 
 }  // namespace rmaplab::report

@@ -26,7 +26,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "rmaplab/printable.h"
 #include "rmaplab/script.h"
+#include "rmaplab/suggest.h"
+#include "utf8.h"
 
 namespace rmaplab {
 namespace {
@@ -62,28 +65,6 @@ struct Token {
   std::string_view text;
   int column = 1;
 };
-
-// Length of the well-formed UTF-8 sequence at s[i] (1 for ASCII), or 0 if the
-// bytes there are not one (overlong forms, surrogates and code points above
-// U+10FFFF included).
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  auto at = [&](std::size_t k) -> unsigned {
-    return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u;
-  };
-  auto cont = [&](std::size_t k) { return at(k) >= 0x80 && at(k) <= 0xbf; };
-  const unsigned c = at(i);
-  if (c < 0x80) return 1;
-  if (c >= 0xc2 && c <= 0xdf) return cont(i + 1) ? 2 : 0;
-  if (c >= 0xe0 && c <= 0xef) {
-    const unsigned lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
-    return at(i + 1) >= lo && at(i + 1) <= hi && cont(i + 2) ? 3 : 0;
-  }
-  if (c >= 0xf0 && c <= 0xf4) {
-    const unsigned lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-    return at(i + 1) >= lo && at(i + 1) <= hi && cont(i + 2) && cont(i + 3) ? 4 : 0;
-  }
-  return 0;
-}
 
 // A token as shown in a message: quoted, printable ASCII only (anything else,
 // and the backslash itself, as \xNN, so a message can never carry terminal
@@ -140,30 +121,6 @@ std::optional<std::uint64_t> parse_number(std::string_view t) {
     if (!overflow) v = v * base + d;
   }
   return overflow ? UINT64_MAX : v;
-}
-
-// Optimal-string-alignment distance (Levenshtein plus adjacent swaps, the
-// commonest typo), comparing the word lower-cased since the words of the
-// language are all lower case.
-std::size_t edit_distance(std::string_view word, std::string_view cand) {
-  const std::size_t n = word.size(), m = cand.size();
-  std::vector<std::size_t> prev2(m + 1), prev(m + 1), cur(m + 1);
-  for (std::size_t j = 0; j <= m; ++j) prev[j] = j;
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
-  for (std::size_t i = 1; i <= n; ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= m; ++j) {
-      const std::size_t cost = lower(word[i - 1]) == cand[j - 1] ? 0 : 1;
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
-      if (i > 1 && j > 1 && lower(word[i - 1]) == cand[j - 2] &&
-          lower(word[i - 2]) == cand[j - 1]) {
-        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
-      }
-    }
-    std::swap(prev2, prev);
-    std::swap(prev, cur);
-  }
-  return prev[m];
 }
 
 // The candidate closest to word if it is close enough to be a typo: one edit
@@ -226,7 +183,7 @@ struct Process {
 
 class Parser {
  public:
-  explicit Parser(std::string_view file) : file_(file) { script_.file = std::string(file); }
+  explicit Parser(std::string_view file) : file_(printable(file)) { script_.file = file_; }
 
   Result<Script> run(std::string_view text) {
     std::size_t pos = 0;
@@ -260,7 +217,8 @@ class Parser {
   Status split(std::string_view line) {
     tokens_.clear();
     if (line.size() > kMaxLineBytes) {
-      return error_at(1, fmt::format("line is longer than {} bytes", kMaxLineBytes));
+      return error_at(1,
+                      fmt::format("line is {} bytes; the limit is {}", line.size(), kMaxLineBytes));
     }
     bool comment = false;
     bool in_token = false;
@@ -575,7 +533,7 @@ class Parser {
     return it->second;
   }
 
-  std::string_view file_;
+  std::string file_;  // as shown in messages (printable())
   Script script_;
   int line_ = 0;
   std::vector<Token> tokens_;  // of the current line, reused
@@ -593,7 +551,7 @@ Result<Script> parse_script(std::string_view text, std::string_view file) {
 Result<Script> load_script(const std::string& path) {
   const bool is_stdin = path == "-";
   const std::string name = is_stdin ? "<stdin>" : path;
-  const std::string shown = is_stdin ? name : "'" + path + "'";
+  const std::string shown = is_stdin ? name : "'" + printable(path) + "'";
   std::FILE* f = is_stdin ? stdin : std::fopen(path.c_str(), "rb");
   if (f == nullptr) {
     return Error{fmt::format("cannot read {}: {}", shown, std::strerror(errno))};

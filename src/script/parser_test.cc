@@ -572,7 +572,7 @@ TEST(ScriptErrors, LongLine) {
   const std::string ok_line = "spawn P" + std::string(4096 - 7, ' ');
   EXPECT_EQ(parse_ok(ok_line + "\n").ops.size(), 1u);
   EXPECT_EQ(parse_error("spawn P\n" + ok_line + " \n"),
-            "ex.rml:2:1: line is longer than 4096 bytes");
+            "ex.rml:2:1: line is 4097 bytes; the limit is 4096");
 }
 
 // ---------------------------------------------------------------------------
@@ -611,6 +611,18 @@ TEST_F(LoadScript, MissingFile) {
   Result<Script> r = load_script(path);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message, "cannot read '" + path + "': No such file or directory");
+}
+
+TEST_F(LoadScript, FileNamesAreShownWithoutTerminalEscapes) {
+  // A name that would clear the screen if echoed raw.
+  const std::string path = write("\x1b[2J.rml", "spawn P\nP wrte 0\n");
+  Result<Script> r = load_script(path);
+  ASSERT_FALSE(r.ok());
+  const std::string shown = (dir_ / "\\x1b[2J.rml").string();
+  EXPECT_EQ(r.error().message, shown + ":2:3: unknown operation 'wrte' (did you mean 'write'?)");
+  const std::string missing = (dir_ / "\x07.rml").string();
+  EXPECT_EQ(load_script(missing).error().message,
+            "cannot read '" + (dir_ / "\\x07.rml").string() + "': No such file or directory");
 }
 
 TEST_F(LoadScript, Directory) {
