@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
       "(anon_vma, anon_vma_chain, mm/rmap.c)",
       "rmaplab"};
   app.set_version_flag("--version",
-                       fmt::format("rmaplab {} (model: {})", RMAPLAB_VERSION, rmaplab::kModelName));
+                       fmt::format("rmaplab {} (model: {})", RMAPLAB_VERSION, rmaplab::model::kDefaultProfile));
   app.require_subcommand(0, 1);
   app.allow_extras();
   std::vector<std::pair<CLI::App*, Runner>> runners;

@@ -25,7 +25,7 @@ struct RunCommand {
   bool fail_each = false;
   bool metrics = false;
   std::uint64_t full_check_every = 0;
-  std::string profile = "linux-6.18";
+  std::string profile{model::kDefaultProfile};
 };
 
 ExitCode run_fail_each(const Script& script, const model::Profile* profile,

@@ -16,7 +16,7 @@ struct ShowCommand {
   std::string script;
   int at = 0;       // 0: after the last line
   std::string svg;  // empty: DOT on standard output; "-": SVG on standard output
-  std::string profile = "linux-6.18";
+  std::string profile{model::kDefaultProfile};
 };
 
 ExitCode run_show(const ShowCommand& o) {

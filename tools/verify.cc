@@ -42,7 +42,7 @@ struct VerifyCommand {
   bool json = false;
   // Numbers as given: checked by run_verify() so a bad one is one sentence.
   std::string generate, seed, procs, ops;
-  std::string profile = "linux-6.18";  // the model's rules
+  std::string profile{model::kDefaultProfile};  // the model's rules
 };
 
 namespace {

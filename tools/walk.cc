@@ -18,7 +18,7 @@ struct WalkCommand {
   std::string process;
   std::uint32_t page = 0;
   bool json = false;
-  std::string profile = "linux-6.18";
+  std::string profile{model::kDefaultProfile};
 };
 
 ExitCode run_walk(const WalkCommand& o) {

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rmaplab/run.h"
+#include "rmaplab/profile.h"
 #include "rmaplab/script.h"
 #include "rmaplab/status.h"
 
@@ -47,8 +48,6 @@ enum class ExitCode : int {
   output_failed = 4,  // the output could not be written (a full disk, a closed pipe)
 };
 
-// The model the run reports describe (the JSON's "model" field).
-inline constexpr std::string_view kModelName = "linux-6.18";
 
 namespace report {
 
@@ -140,7 +139,7 @@ struct Walk {
   // The locks the kernel's walk takes: the root rwsem for read once, and
   // page_vma_mapped_walk's PTE lock per candidate whose page table exists.
   std::uint32_t pte_locks = 0;
-  std::string model = "linux-6.18";  // the profile the state was built under
+  std::string model{model::kDefaultProfile};  // the profile the state was built under
 };
 
 // The folio `process` maps at `page` in the current state of `sim`, and the

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "rmaplab/profile.h"
 #include "rmaplab/script.h"
 #include "rmaplab/status.h"
 
@@ -152,7 +153,7 @@ struct Counts {
 // What a whole run adds up to; kept as the run goes, so it costs nothing
 // per operation already reported.
 struct RunSummary {
-  std::string profile = "linux-6.18";  // the rules the model ran under
+  std::string profile{model::kDefaultProfile};  // the rules the model ran under
   std::uint64_t ops = 0;               // operations applied
   std::uint64_t skipped = 0, killed = 0;  // OnFault::kill only
   Counts total;
@@ -166,7 +167,7 @@ struct RunSummary {
 // A whole run kept in memory (tests, small scripts): the summary and every
 // operation's record.
 struct RunReport {
-  std::string profile = "linux-6.18";  // the rules the model ran under
+  std::string profile{model::kDefaultProfile};  // the rules the model ran under
   std::vector<OpRecord> ops;
   std::size_t live_anon_vma = 0, live_avc = 0;
   std::optional<Violation> violation;

@@ -36,6 +36,7 @@
 
 #include "rmaplab/kernel.h"
 #include "rmaplab/run.h"
+#include "rmaplab/profile.h"
 #include "rmaplab/script.h"
 
 namespace rmaplab {
@@ -69,7 +70,7 @@ struct Comparison {
   std::size_t operations = 0;     // operations compared
   std::size_t differences = 0;    // operations with any difference
   bool compared_snapshots = false;
-  std::string model = "linux-6.18";  // the profile the model ran under
+  std::string model{model::kDefaultProfile};  // the profile the model ran under
   bool agree() const { return differences == 0; }
 };
 

@@ -16,7 +16,7 @@
 
 #include <string>
 
-#include "model/testing/scenario.h"
+#include "testing/scenario.h"
 
 namespace rmaplab::model::testing {
 namespace {

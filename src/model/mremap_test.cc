@@ -20,7 +20,7 @@
 #include <cerrno>
 
 #include "model/syscalls.h"
-#include "model/testing/scenario.h"
+#include "testing/scenario.h"
 
 namespace rmaplab::model::testing {
 namespace {

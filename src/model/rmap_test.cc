@@ -17,7 +17,7 @@
 // model id of the anon_vma a page's VMA uses, '-' an unfaulted VMA, ' ' no VMA.
 #include <gtest/gtest.h>
 
-#include "model/testing/scenario.h"
+#include "testing/scenario.h"
 
 namespace rmaplab::model::testing {
 namespace {

@@ -20,7 +20,7 @@
 #include "model/rmap.h"
 #include "model/rule.h"
 #include "model/syscalls.h"
-#include "model/testing/scenario.h"
+#include "testing/scenario.h"
 #include "model/vma_ops.h"
 
 namespace rmaplab::model {

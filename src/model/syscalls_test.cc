@@ -13,7 +13,7 @@
 // touch.
 #include <gtest/gtest.h>
 
-#include "model/testing/scenario.h"
+#include "testing/scenario.h"
 
 namespace rmaplab::model::testing {
 namespace {

@@ -64,7 +64,7 @@ void RunStream::finish(const RunSummary& summary) {
 void RunStream::fail(const Error& error) {
   if (reporter_.format() == Format::json) {
     close_ops();
-    reporter_.out_ << ",\n  \"error\": " << indented(nlohmann::json{{"message", error.message}}, 2);
+    reporter_.out_ << ",\n  \"error\": " << indented(error_json(error.message)["error"], 2);
     reporter_.write(reporter_.out_, "\n}");
   }
   reporter_.write(reporter_.err_, error.message);

@@ -190,7 +190,7 @@ class Batcher {
       v.comparison = m.comparer->take();
       m.comparer.reset();
       v.comparison.model =
-          options_.profile ? std::string(options_.profile->name) : std::string("linux-6.18");
+          options_.profile ? std::string(options_.profile->name) : std::string(model::kDefaultProfile);
       if (v.comparison.agree()) {
         v.outcome = Verification::Outcome::agree;
         finish(m.index, std::move(v));

@@ -34,7 +34,7 @@ std::string_view to_string(Verification::Outcome outcome) {
 namespace {
 
 std::string profile_name(const VerifyOptions& options) {
-  return options.profile ? std::string(options.profile->name) : std::string("linux-6.18");
+  return options.profile ? std::string(options.profile->name) : std::string(model::kDefaultProfile);
 }
 
 }  // namespace
