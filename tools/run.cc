@@ -12,8 +12,8 @@
 
 #include "command.h"
 #include "options.h"
-#include "rmaplab/profile.h"
 #include "rmaplab/fuzz.h"
+#include "rmaplab/profile.h"
 
 namespace rmaplab::cli {
 

@@ -21,8 +21,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "rmaplab/run.h"
 #include "rmaplab/profile.h"
+#include "rmaplab/run.h"
 #include "rmaplab/script.h"
 #include "rmaplab/status.h"
 
@@ -42,12 +42,11 @@ struct ProfileDiffTotals;
 // What the rmaplab command exits with; one meaning per value.
 enum class ExitCode : int {
   success = 0,
-  disagreement = 1,  // the model disagrees with the kernel, or an invariant broke
-  usage = 2,         // bad command line or script error
+  disagreement = 1,   // the model disagrees with the kernel, or an invariant broke
+  usage = 2,          // bad command line or script error
   unobservable = 3,   // the running kernel cannot be observed here
   output_failed = 4,  // the output could not be written (a full disk, a closed pipe)
 };
-
 
 namespace report {
 
@@ -217,8 +216,8 @@ class Reporter {
 // document's operations, one at a time, so nothing of a long run is kept.
 class RunStream {
  public:
-  RunStream(Reporter& reporter, const Script& script, std::string_view profile,
-            int stop_after_line, const TableOptions& options);
+  RunStream(Reporter& reporter, const Script& script, std::string_view profile, int stop_after_line,
+            const TableOptions& options);
   void op(const OpRecord& rec);
   // The end: the summary (text), or the rest of the document (JSON); a
   // violation's sentence on err.
@@ -255,7 +254,6 @@ class Progress {
   std::uint64_t total_;
   std::int64_t last_ms_ = 0;
 };
-
 
 // The kernel's run as a RunReport (no layouts), so one table shows both.
 RunReport from_kernel(const Script& script, const kernel::Run& run);

@@ -135,8 +135,8 @@ struct RunOptions {
   int stop_after_line = 0;       // stop after the operation on this line (0: run all)
   std::uint64_t fail_alloc = 0;  // inject a failure at this anon_vma/AVC allocation (1-based)
   Layouts layouts = Layouts::all;
-  bool pages = true;     // with layouts, each process's present pages too
-  bool metrics = false;  // compute OpRecord::metrics per operation (costs the whole state)
+  bool pages = true;          // with layouts, each process's present pages too
+  bool metrics = false;       // compute OpRecord::metrics per operation (costs the whole state)
   bool record_events = true;  // OpRecord::events, with stable ids
   OnFault on_fault = OnFault::script_error;
   const model::Profile* profile = nullptr;  // the rules (src/profile); null: linux-6.18
@@ -154,8 +154,8 @@ struct Counts {
 // per operation already reported.
 struct RunSummary {
   std::string profile{model::kDefaultProfile};  // the rules the model ran under
-  std::uint64_t ops = 0;               // operations applied
-  std::uint64_t skipped = 0, killed = 0;  // OnFault::kill only
+  std::uint64_t ops = 0;                        // operations applied
+  std::uint64_t skipped = 0, killed = 0;        // OnFault::kill only
   Counts total;
   // Per call site (kernel function), in order of first appearance.
   std::vector<std::pair<std::string, Counts>> call_sites;

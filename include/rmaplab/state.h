@@ -51,7 +51,7 @@ struct RmapCandidate {
   std::uint32_t vma_start = 0, vma_end = 0;
   std::uint32_t page = 0;  // where the folio would be mapped in it
   bool maps = false;
-  bool page_table = false;  // a page table exists there (the walk takes its PTE lock)
+  bool page_table = false;        // a page table exists there (the walk takes its PTE lock)
   std::optional<PageView> there;  // what is mapped there instead, if anything
 };
 

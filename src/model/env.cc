@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <new>
 
-#include "model/rule.h"
 #include "model/mm.h"
+#include "model/rule.h"
 
 namespace rmaplab::model {
 

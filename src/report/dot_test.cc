@@ -7,8 +7,8 @@
 
 #include "model/machine.h"
 #include "report_test_util.h"
-#include "rmaplab/state.h"
 #include "rmaplab/report.h"
+#include "rmaplab/state.h"
 
 namespace rmaplab::report {
 namespace {

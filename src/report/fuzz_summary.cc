@@ -28,7 +28,8 @@ std::string replay(const FuzzRun& run, const Failure& f) {
       return "run --fail-each";
     case Failure::Kind::divergence:
       return fmt::format("diff --semantic --profile {} --profile {}",
-                         run.profile.empty() ? std::string(model::kDefaultProfile) : run.profile, run.against);
+                         run.profile.empty() ? std::string(model::kDefaultProfile) : run.profile,
+                         run.against);
   }
   return "run --check" + profile;
 }
@@ -37,7 +38,8 @@ std::string replay(const FuzzRun& run, const Failure& f) {
 
 std::string fuzz_header(const FuzzRun& run) {
   return fmt::format("rmaplab fuzz: seed {}, {} job{}, model {}{}{}, {}\n", run.seed, run.jobs,
-                     run.jobs == 1 ? "" : "s", run.profile.empty() ? model::kDefaultProfile : run.profile,
+                     run.jobs == 1 ? "" : "s",
+                     run.profile.empty() ? model::kDefaultProfile : run.profile,
                      run.against.empty() ? "" : fmt::format(", against {}", run.against),
                      run.kernel ? ", against the running kernel" : "",
                      run.seconds > 0 ? fmt::format("for {} s", run.seconds) : "no time limit");

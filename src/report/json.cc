@@ -63,10 +63,9 @@ nlohmann::json violation_json(const Violation& v) {
 }
 
 nlohmann::json op_json(const OpRecord& op) {
-  json o = counts_json({static_cast<std::uint64_t>(op.anon_vma_alloc),
-                        static_cast<std::uint64_t>(op.anon_vma_free),
-                        static_cast<std::uint64_t>(op.avc_alloc),
-                        static_cast<std::uint64_t>(op.avc_free)});
+  json o = counts_json(
+      {static_cast<std::uint64_t>(op.anon_vma_alloc), static_cast<std::uint64_t>(op.anon_vma_free),
+       static_cast<std::uint64_t>(op.avc_alloc), static_cast<std::uint64_t>(op.avc_free)});
   o["line"] = op.line;
   o["op"] = op.text;
   o["result"] = op.result;

@@ -33,8 +33,7 @@ void Progress::draw(std::uint64_t done) {
   const std::int64_t now = now_ms();
   if (now - last_ms_ < 100) return;
   last_ms_ = now;
-  reporter_.progress(
-      fmt::format("{}: {} of {} operations", what_, grouped(done), grouped(total_)));
+  reporter_.progress(fmt::format("{}: {} of {} operations", what_, grouped(done), grouped(total_)));
 }
 
 void Progress::end() { reporter_.end_progress(); }

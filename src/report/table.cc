@@ -20,8 +20,8 @@ constexpr std::size_t kResultWidth = 6;
 std::string row(const TableWidths& w, std::string_view line, std::string_view op,
                 std::string_view result, std::string_view av, std::string_view avc,
                 std::string_view live_av, std::string_view live_avc) {
-  return fmt::format("{:>4}  {:<{}}  {:<{}}  {:>8}  {:>8}  {:>13}  {:>8}\n", line, op, w.op,
-                     result, w.result, av, avc, live_av, live_avc);
+  return fmt::format("{:>4}  {:<{}}  {:<{}}  {:>8}  {:>8}  {:>13}  {:>8}\n", line, op, w.op, result,
+                     w.result, av, avc, live_av, live_avc);
 }
 
 }  // namespace
@@ -48,8 +48,8 @@ std::string table_row(const TableWidths& w, const OpRecord& op) {
 std::string table_summary(const RunSummary& s, const TableOptions& options) {
   const Counts& total = s.total;
   std::string out = fmt::format("\n{} operation{}\n", s.ops, s.ops == 1 ? "" : "s");
-  out += fmt::format("anon_vma: {} allocated, {} freed, {} live at the end\n",
-                     total.anon_vma_alloc, total.anon_vma_free, s.live_anon_vma);
+  out += fmt::format("anon_vma: {} allocated, {} freed, {} live at the end\n", total.anon_vma_alloc,
+                     total.anon_vma_free, s.live_anon_vma);
   out += fmt::format("AVC:      {} allocated, {} freed, {} live at the end\n", total.avc_alloc,
                      total.avc_free, s.live_avc);
   if (!s.call_sites.empty()) {
@@ -76,10 +76,9 @@ RunSummary summarize(const RunReport& report) {
   s.ops = report.ops.size();
   std::vector<EventRecord> events;
   for (const OpRecord& op : report.ops) {
-    s.total += Counts{static_cast<std::uint64_t>(op.anon_vma_alloc),
-                      static_cast<std::uint64_t>(op.anon_vma_free),
-                      static_cast<std::uint64_t>(op.avc_alloc),
-                      static_cast<std::uint64_t>(op.avc_free)};
+    s.total += Counts{
+        static_cast<std::uint64_t>(op.anon_vma_alloc), static_cast<std::uint64_t>(op.anon_vma_free),
+        static_cast<std::uint64_t>(op.avc_alloc), static_cast<std::uint64_t>(op.avc_free)};
     events.insert(events.end(), op.events.begin(), op.events.end());
   }
   s.call_sites = call_site_totals(events);

@@ -46,8 +46,7 @@ Result<Walk> walk_page(const State& state, std::string_view process, std::uint32
   const int slot = static_cast<int>(it - script.procs.begin());
   if (!state.alive(slot)) {
     const std::size_t made = creation(script, slot);
-    const bool made_already =
-        made < script.ops.size() && w.line && script.ops[made].line <= w.line;
+    const bool made_already = made < script.ops.size() && w.line && script.ops[made].line <= w.line;
     if (made_already) return Error{fmt::format("{} has exited {}: it maps nothing", process, when)};
     return Error{fmt::format("{} does not exist yet {} (line {} creates it)", process, when,
                              script.ops[made].line)};

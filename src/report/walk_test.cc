@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "report_test_util.h"
-#include "rmaplab/state.h"
 #include "rmaplab/report.h"
+#include "rmaplab/state.h"
 
 namespace rmaplab::report {
 namespace {

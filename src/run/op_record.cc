@@ -55,7 +55,11 @@ void OpWatch::finish(OpRecord& rec, std::vector<int>& site_order) const {
 namespace {
 
 VmaRecord vma_record(const model::vm_area_struct& v) {
-  return {v.vm_start, v.vm_end, v.maps_prot(), v.vm_pgoff, v.anon_vma ? v.anon_vma->id() : 0,
+  return {v.vm_start,
+          v.vm_end,
+          v.maps_prot(),
+          v.vm_pgoff,
+          v.anon_vma ? v.anon_vma->id() : 0,
           static_cast<std::uint32_t>(v.anon_vma_chain.size())};
 }
 
@@ -68,12 +72,11 @@ void add_vmas(ProcessRecord& p, const model::mm_struct& mm, std::uint64_t lo, st
     if (!p.vmas.empty() && p.vmas.back().start == v->vm_start) continue;  // two windows met
     p.vmas.push_back(vma_record(*v));
     if (!pages) continue;
-    mm.ptes.for_each_present(v->vm_start, v->vm_end,
-                             [&](std::uint32_t page, const model::folio* f) {
-                               const bool zero = model::is_zero_page(f);
-                               p.pages.push_back({page, zero ? 0 : f->id, zero, !f->is_anon(),
-                                                  zero ? 0 : f->mapcount});
-                             });
+    mm.ptes.for_each_present(
+        v->vm_start, v->vm_end, [&](std::uint32_t page, const model::folio* f) {
+          const bool zero = model::is_zero_page(f);
+          p.pages.push_back({page, zero ? 0 : f->id, zero, !f->is_anon(), zero ? 0 : f->mapcount});
+        });
   }
 }
 
@@ -83,9 +86,7 @@ struct Window {
 
 // The pages `op` could have changed, with a page either side for merges.
 std::vector<Window> windows_of(const Op& op) {
-  auto around = [](std::uint64_t a, std::uint64_t n) {
-    return Window{a ? a - 1 : 0, a + n + 1};
-  };
+  auto around = [](std::uint64_t a, std::uint64_t n) { return Window{a ? a - 1 : 0, a + n + 1}; };
   switch (op.verb) {
     case Verb::mmap:
     case Verb::munmap:

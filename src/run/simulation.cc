@@ -91,10 +91,10 @@ Result<OpRecord> Simulation::step() {
       const bool write = op.verb == Verb::write;
       const char* why =
           model::access_fault(*machine_->process(op.proc), *machine_, r.fault_page, write);
-      return Error{fmt::format(
-          "{}:{}:{}: {} {} page {}, which is {}: the real process would be killed", script_.file,
-          op.line, op.arg_column, script_.procs[op.proc], write ? "writes" : "reads",
-          r.fault_page, why ? why : "inaccessible")};
+      return Error{
+          fmt::format("{}:{}:{}: {} {} page {}, which is {}: the real process would be killed",
+                      script_.file, op.line, op.arg_column, script_.procs[op.proc],
+                      write ? "writes" : "reads", r.fault_page, why ? why : "inaccessible")};
     }
     if (r.fault) {
       // SIGSEGV or SIGBUS: the process dies and its address space goes.
@@ -112,10 +112,9 @@ Result<OpRecord> Simulation::step() {
   run_internal::fill_layout(rec, *machine_, script_, op, options_);
   if (options_.metrics) rec.metrics = run_internal::metrics_of(*machine_);
   if (options_.check) {
-    const bool full =
-        options_.full_check_every && applied_ % options_.full_check_every == 0;
-    auto finding = full ? check_invariants(*machine_, script_.procs)
-                        : check_touched(*machine_, script_.procs);
+    const bool full = options_.full_check_every && applied_ % options_.full_check_every == 0;
+    auto finding =
+        full ? check_invariants(*machine_, script_.procs) : check_touched(*machine_, script_.procs);
     if (finding) note_violation(finding->rule, finding->message);
   }
   return rec;

@@ -19,7 +19,8 @@ VmaView view_of(const model::vm_area_struct& v) {
   out.pgoff = v.vm_pgoff;
   out.shmem = v.shmem;
   out.anon_vma = v.anon_vma ? v.anon_vma->id() : 0;
-  v.for_each_avc([&](const model::anon_vma_chain& avc) { out.chain.push_back(avc.anon_vma->id()); });
+  v.for_each_avc(
+      [&](const model::anon_vma_chain& avc) { out.chain.push_back(avc.anon_vma->id()); });
   return out;
 }
 
