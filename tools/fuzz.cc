@@ -25,10 +25,10 @@
 
 #include "command.h"
 #include "options.h"
-#include "rmaplab/profile.h"
 #include "rmaplab/fuzz.h"
 #include "rmaplab/kernel.h"
 #include "rmaplab/printable.h"
+#include "rmaplab/profile.h"
 
 namespace rmaplab::cli {
 
@@ -178,15 +178,8 @@ Runner setup_fuzz(CLI::App& app) {
                     fmt::format("Stop after this long (0: no limit; at most {})", kMaxSeconds),
                     true)
       ->type_name("S");
-  add_number_option<std::uint64_t>(
-      app, "--seed",
-      [o](std::uint64_t s) {
-        o->seed = s;
-        o->seed_given = true;
-      },
-      0, std::numeric_limits<std::uint64_t>::max(),
-      "Script i is 'rmaplab gen' of seed N + i (default: a random N, printed)")
-      ->type_name("N");
+  add_seed_option(app, o->seed, o->seed_given,
+                  "Script i is 'rmaplab gen' of seed N + i (default: a random N, printed)");
   app.add_flag("--kernel", o->kernel,
                "Also run every script on the running kernel (root) and compare it with the model");
   add_number_option(app, "--jobs", o->jobs, 1, kMaxJobs,

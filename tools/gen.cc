@@ -11,8 +11,8 @@
 
 #include "command.h"
 #include "options.h"
-#include "rmaplab/profile.h"
 #include "rmaplab/gen.h"
+#include "rmaplab/profile.h"
 
 namespace rmaplab::cli {
 
@@ -44,16 +44,10 @@ ExitCode run_gen(const GenCommand& o) {
 
 Runner setup_gen(CLI::App& app) {
   auto o = std::make_shared<GenCommand>();
-  add_number_option<std::uint64_t>(
-      app, "--seed",
-      [o](std::uint64_t s) {
-        o->seed = s;
-        o->seed_given = true;
-      },
-      0, std::numeric_limits<std::uint64_t>::max(),
+  add_seed_option(
+      app, o->seed, o->seed_given,
       "The seed (0 to 2^64-1); the same seed and options give the same script (default: a "
-      "random seed, printed in the script's first line)")
-      ->type_name("N");
+      "random seed, printed in the script's first line)");
   add_number_option(app, "--procs", o->procs, 1, kMaxProcs,
                     fmt::format("Processes alive at once, at most (1 to {})", kMaxProcs), true)
       ->type_name("P");

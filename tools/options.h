@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -80,6 +81,20 @@ CLI::Option* add_number_option(CLI::App& app, const std::string& name, T& value,
   return add_number_option<T>(app, name, std::function<void(T)>([&value](T v) { value = v; }), min,
                               max, description,
                               show_default ? std::optional<T>(value) : std::nullopt);
+}
+
+// --seed N, any 64-bit value; `given` records that the user chose one (gen
+// and fuzz otherwise pick a random seed and print it).
+inline CLI::Option* add_seed_option(CLI::App& app, std::uint64_t& seed, bool& given,
+                                    const std::string& description) {
+  return add_number_option<std::uint64_t>(
+             app, "--seed",
+             [&seed, &given](std::uint64_t s) {
+               seed = s;
+               given = true;
+             },
+             0, std::numeric_limits<std::uint64_t>::max(), description)
+      ->type_name("N");
 }
 
 // Flushes standard output at the end of `command` ("gen", "show", ...). If

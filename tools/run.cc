@@ -42,7 +42,6 @@ ExitCode run_fail_each(const Script& script, const model::Profile* profile,
 ExitCode run_run(const RunCommand& o) {
   report::Reporter reporter(o.json ? report::Format::json : report::Format::text, std::cout,
                             std::cerr);
-  reporter.show_progress(isatty(STDERR_FILENO));
   auto script = load_script(o.script);
   if (!script) {
     reporter.error(script.error().message);
@@ -65,19 +64,21 @@ ExitCode run_run(const RunCommand& o) {
   options.metrics = o.json && o.metrics;
   Simulation sim(*script, options);
   report::RunStream stream(reporter, *script, (*profile)->name, 0, {o.check, o.fail_alloc});
-  report::Progress progress(reporter, "run", script->ops.size());
+  // On a terminal the rows are the progress; redirected, a line on stderr.
+  report::ProgressLine progress(isatty(STDOUT_FILENO) ? -1 : STDERR_FILENO, script->ops.size(),
+                                "run");
   while (!sim.done()) {
     auto rec = sim.step();
     if (!rec) {
-      progress.end();
+      progress.clear();
       stream.fail(rec.error());
       return ExitCode::usage;
     }
     stream.op(*rec);
-    progress.tick(sim.next_op());
+    if ((sim.next_op() & 1023) == 0) progress.update(sim.next_op());  // reads the clock
   }
   if (o.check) sim.check_all();
-  progress.end();
+  progress.clear();
   const RunSummary summary = sim.summary();
   stream.finish(summary);  // a failed write is main's finish_output()'s to report
   return summary.violation ? ExitCode::disagreement : ExitCode::success;

@@ -125,7 +125,7 @@ ExitCode verify_one(const VerifyCommand& o, const model::Profile* profile,
   if (!script) return fail(reporter, script.error().message, ExitCode::usage);
   Verification v;
   {
-    ProgressLine progress(STDERR_FILENO, script->ops.size());
+    report::ProgressLine progress(STDERR_FILENO, script->ops.size());
     VerifyOptions options;
     options.kernel_only = o.kernel_only;
     options.profile = profile;
@@ -172,8 +172,8 @@ ExitCode verify_many(const VerifyCommand& o, const GenerateOptions& generate,
     reporter.print(o.kernel_only ? fmt::format("kernel {}", release)
                                  : fmt::format("model {} versus kernel {}", o.profile, release));
 
-  ProgressLine progress(STDERR_FILENO,
-                        isatty(STDERR_FILENO) ? count_operations(*sources, generate) : 0);
+  report::ProgressLine progress(STDERR_FILENO,
+                                isatty(STDERR_FILENO) ? count_operations(*sources, generate) : 0);
   // Rows are kept only where the output holds them (JSON).
   VerifyOptions options;
   options.kernel_only = o.kernel_only;

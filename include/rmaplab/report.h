@@ -161,7 +161,7 @@ std::string comparison_table(const Script& script, const Comparison& c);
 
 enum class Format { text, json };
 
-// Writes results to `out` and messages (errors, violations, progress) to
+// Writes results to `out` and messages (errors, violations) to
 // `err`, in the chosen form. Output is buffered and flushed before every
 // message, so the two keep their order on one terminal; ok() tells whether
 // everything written reached `out`.
@@ -183,11 +183,6 @@ class Reporter {
   void comparison(const Script& script, const Comparison& c, const kernel::Run& run);
   // An error or a note: one line on err.
   void message(std::string_view text);
-  // With show_progress(true) (the CLI sets it when err is a terminal), one
-  // status line on err, redrawn in place; end_progress() erases it.
-  void show_progress(bool on) { progress_ = on; }
-  void progress(std::string_view text);
-  void end_progress();
 
   // Flushes out; false if any write to it failed (a full disk, a closed pipe).
   bool ok();
@@ -209,7 +204,6 @@ class Reporter {
   Format format_;
   std::ostream& out_;
   std::ostream& err_;
-  bool progress_ = false, progress_shown_ = false;
 };
 
 // A model run written as the driver makes it: the table's rows, or the JSON
@@ -236,23 +230,29 @@ class RunStream {
   bool first_ = true;
 };
 
-// "run: 12,000 of 100,000 operations" on a terminal, redrawn at most ten
-// times a second (the clock is read every 1024 ticks); nothing on a pipe.
-class Progress {
+// "verify: 12,000 of 100,000 operations" (or WHAT: ...) on a terminal,
+// redrawn in place at most ten times a second and erased when done; nothing
+// when `fd` is not a terminal (a pipe, a file). The one progress line of
+// long work (verify, run).
+class ProgressLine {
  public:
-  Progress(Reporter& reporter, std::string_view what, std::uint64_t total);
-  void tick(std::uint64_t done) {
-    if ((done & 1023) == 0) draw(done);
-  }
-  void end();
+  ProgressLine(int fd, std::size_t total, std::string_view what = "verify");
+  ~ProgressLine();  // erases the line
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
+  void update(std::size_t done);
+  // Erases the line now, so other output can start a line of its own; the
+  // next update() draws it again.
+  void clear();
+  bool active() const { return active_; }
 
  private:
-  void draw(std::uint64_t done);
-
-  Reporter& reporter_;
+  int fd_;
+  std::size_t total_;
   std::string what_;
-  std::uint64_t total_;
-  std::int64_t last_ms_ = 0;
+  bool active_;
+  bool drawn_ = false;
+  std::int64_t last_ns_ = 0;
 };
 
 // The kernel's run as a RunReport (no layouts), so one table shows both.

@@ -35,8 +35,8 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "rmaplab/kernel.h"
-#include "rmaplab/run.h"
 #include "rmaplab/profile.h"
+#include "rmaplab/run.h"
 #include "rmaplab/script.h"
 
 namespace rmaplab {
@@ -254,29 +254,6 @@ nlohmann::json totals_json(const VerifyTotals& totals);
 // {"error": {"message", "file", "line", "column"}}: the place is read from
 // the sentence's "FILE:LINE:COLUMN: " prefix, null where it has none.
 nlohmann::json error_json(std::string_view message);
-
-// "verify: 12,000 of 100,000 operations" on a terminal, redrawn in place at
-// most ten times a second and erased when done; nothing when `fd` is not a
-// terminal (a pipe, a file).
-class ProgressLine {
- public:
-  ProgressLine(int fd, std::size_t total);
-  ~ProgressLine();  // erases the line
-  ProgressLine(const ProgressLine&) = delete;
-  ProgressLine& operator=(const ProgressLine&) = delete;
-  void update(std::size_t done);
-  // Erases the line now, so other output can start a line of its own; the
-  // next update() draws it again.
-  void clear();
-  bool active() const { return active_; }
-
- private:
-  int fd_;
-  std::size_t total_;
-  bool active_;
-  bool drawn_ = false;
-  std::int64_t last_ns_ = 0;
-};
 
 // The anonymous large folio sizes this kernel gives a fault unasked
 // (transparent_hugepage's or an mTHP size's "enabled" is "always"), as a

@@ -62,8 +62,11 @@ class Detector {
   // True when some rule instance over touched objects fails.
   bool broken() {
     if (env_.rwsems_held() != 0) return true;  // L1
-    if (!resolve_processes()) return true;
-    if (m_.live_processes() == 0)  // I12: nothing may be left, and then nothing else can be wrong
+    // I12 applies once no process is alive: nothing may be left, and then
+    // nothing else can be wrong. (The global half of B1, every allocated VMA
+    // in an mm, is the full check's: a VMA this operation allocated or freed
+    // is touched, and resolve_vmas() finds it filed in its mm or gone.)
+    if (m_.live_processes() == 0)
       return !env_.anon_vmas().empty() || env_.live_avcs() || env_.live_vmas() ||
              env_.live_folios();
     if (env_.live_avcs() != t_.avcs_at_reset + t_.chain_links) return true;  // I3, globally
@@ -105,12 +108,6 @@ class Detector {
   bool live(const anon_vma* av) const { return av && env_.is_live(av); }
 
   // B1, globally: every allocated VMA is in an address space.
-  // Whether any process is alive (I12 applies once none is), in O(1). The
-  // global half of B1 (every allocated VMA is in an mm) needs every mm, so
-  // it is the full check's: a VMA this operation allocated or freed is
-  // touched, and resolve_vmas() finds it filed in its mm or gone.
-  bool resolve_processes() { return true; }
-
   // Every live process, for the one rule that needs them (B2 of a shared
   // memory folio: any process may map its object).
   const std::vector<const mm_struct*>& all_processes() {

@@ -9,10 +9,7 @@ Reporter::Reporter(Format format, std::ostream& out, std::ostream& err)
     : format_(format), out_(out), err_(err) {}
 
 void Reporter::write(std::ostream& os, std::string_view text) {
-  if (&os == &err_) {
-    end_progress();
-    out_.flush();  // keep stdout before stderr when both go to one terminal
-  }
+  if (&os == &err_) out_.flush();  // keep stdout before stderr when both go to one terminal
   os << text;
   if (!text.empty() && text.back() != '\n') os << '\n';
   if (&os == &err_) os.flush();
@@ -34,22 +31,6 @@ void Reporter::walk(const Walk& walk) {
 }
 
 void Reporter::message(std::string_view text) { write(err_, text); }
-
-void Reporter::progress(std::string_view text) {
-  if (!progress_) return;
-  out_.flush();
-  // Carriage return, the line, erase to its end: one line redrawn in place.
-  err_ << '\r' << text << "\x1b[K";
-  err_.flush();
-  progress_shown_ = true;
-}
-
-void Reporter::end_progress() {
-  if (!progress_shown_) return;
-  progress_shown_ = false;
-  err_ << "\r\x1b[K";
-  err_.flush();
-}
 
 bool Reporter::ok() {
   out_.flush();

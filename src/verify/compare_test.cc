@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rmaplab/kernel.h"
+#include "rmaplab/report.h"
 #include "rmaplab/run.h"
 #include "rmaplab/verify.h"
 
@@ -500,7 +501,7 @@ TEST(VerifyMany, ProgressLineOnlyOnATerminal) {
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
   {
-    ProgressLine p(fds[1], 100);
+    report::ProgressLine p(fds[1], 100);
     EXPECT_FALSE(p.active());
     p.update(50);
   }
@@ -520,7 +521,7 @@ TEST(VerifyMany, ProgressLineOnlyOnATerminal) {
   cfmakeraw(&raw);
   tcsetattr(tty, TCSANOW, &raw);
   {
-    ProgressLine p(tty, 100000);
+    report::ProgressLine p(tty, 100000);
     EXPECT_TRUE(p.active());
     p.update(12000);
     p.update(13000);  // within 0.1 s: not drawn
