@@ -152,9 +152,8 @@ nlohmann::json observable(const kernel::Run& run) {
   for (const kernel::OpResult& op : run.ops) {
     nlohmann::json events = nlohmann::json::array();
     for (const kernel::Event& e : op.events)
-      events.push_back(fmt::format("{}{}:{}#{}", e.alloc ? '+' : '-',
-                                   e.kind == kernel::ObjectKind::anon_vma ? 'a' : 'c', e.call_site,
-                                   e.id));
+      events.push_back(fmt::format("{}{}:{}#{}", e.type == EventType::alloc ? '+' : '-',
+                                   e.kind == ObjectKind::anon_vma ? 'a' : 'c', e.call_site, e.id));
     nlohmann::json after = nlohmann::json::array();
     std::map<std::uint64_t, std::string> frame;  // pfn -> first "NAME:PAGE" on it
     for (const kernel::ProcessState& p : op.after) {

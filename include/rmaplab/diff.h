@@ -29,6 +29,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "rmaplab/event.h"
 #include "rmaplab/script.h"
 #include "rmaplab/status.h"
 
@@ -50,11 +51,12 @@ struct ProfileOpDiff {
   int line = 0;
   std::string op;  // the operation's text
   Verb verb{};
-  std::string result_a, result_b;               // "ok", "ENOMEM", "OOM", "script error: ..."
-  std::vector<std::string> events_a, events_b;  // "+anon_vma anon_vma_fork", in order
-  std::map<std::string, std::uint64_t> locks_a, locks_b;  // acquisitions per lock
-  std::vector<ProfileDiffKind> differs;                   // the kinds that differ here
-  std::string objects_a, objects_b;                       // objects: the first line that differs
+  std::string result_a, result_b;  // "ok", "ENOMEM", "OOM", "script error: ..."
+  // In order; ids are 0 (each profile numbers its objects its own way).
+  std::vector<Event> events_a, events_b;
+  LockCounts locks_a, locks_b;           // acquisitions per lock
+  std::vector<ProfileDiffKind> differs;  // the kinds that differ here
+  std::string objects_a, objects_b;      // objects: the first line that differs
 };
 
 struct ProfileDifference {
@@ -94,7 +96,7 @@ struct ProfileDiffTotals {
   struct PerVerb {
     std::size_t ops = 0;
     std::array<std::size_t, kProfileDiffKinds.size()> differing{};
-    std::map<std::string, std::uint64_t> locks_a, locks_b;
+    LockCounts locks_a, locks_b;
     std::int64_t anon_vma_events_a = 0, anon_vma_events_b = 0;  // allocations + frees
     std::int64_t avc_events_a = 0, avc_events_b = 0;
   };
@@ -107,6 +109,8 @@ struct ProfileDiffTotals {
 // Text: the operations that differ, one row each (all of them with
 // `all_ops`), then the first divergence and a summary.
 std::string profile_diff_text(const ProfileComparison& c, bool all_ops = false);
+// An event as diff shows it: "+anon_vma anon_vma_fork", "-avc unlink_anon_vmas".
+std::string profile_diff_event(const Event& e);
 nlohmann::json to_json(const ProfileComparison& c);
 
 // Text and JSON of totals over many scripts.

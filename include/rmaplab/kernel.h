@@ -43,18 +43,19 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "rmaplab/event.h"
 #include "rmaplab/script.h"
 #include "rmaplab/status.h"
 
 namespace rmaplab::kernel {
 
-enum class ObjectKind : std::uint8_t { anon_vma, anon_vma_chain };
-
 // One kmem_cache_alloc or kmem_cache_free of an anon_vma or an AVC.
 struct Event {
-  bool alloc = false;  // false: free
+  EventType type = EventType::alloc;
   ObjectKind kind = ObjectKind::anon_vma;
-  std::string call_site;  // kernel function, e.g. "anon_vma_fork"
+  // The function the kernel names, e.g. "anon_vma_fork": it need not be one
+  // the model knows (rmaplab::CallSite), and a difference is a finding.
+  std::string call_site;
   std::uint64_t ptr = 0;  // the object's kernel address
   // Object identity within the run, per kind: 1, 2, ... in order of
   // allocation. A pointer that is freed and allocated again (slabs reuse
@@ -100,7 +101,7 @@ struct OpResult {
   // only those the operation touched (Options::snapshot_touched).
   bool after_all = true;
 
-  std::size_t count(ObjectKind kind, bool alloc) const;
+  Counts counts() const;  // of its events
 };
 
 struct Run {
@@ -162,7 +163,5 @@ Result<Run> run(const Script& script, const Options& options, const OpSink& sink
 //                      "prot"}], "pages": [{"page", "pfn", "zero_page",
 //                      "mapcount", "exclusive"}]}]   (only with snapshots)
 nlohmann::json to_json(const Run& run);
-
-std::string_view to_string(ObjectKind kind);  // "anon_vma", "avc"
 
 }  // namespace rmaplab::kernel

@@ -51,8 +51,7 @@ enum class ExitCode : int {
 namespace report {
 
 // Totals per call site (kernel function), in order of first appearance.
-std::vector<std::pair<std::string, Counts>> call_site_totals(
-    const std::vector<EventRecord>& events);
+std::vector<std::pair<CallSite, Counts>> call_site_totals(const std::vector<Event>& events);
 
 // --- text table (table.cc) ---
 
@@ -75,6 +74,8 @@ TableWidths table_widths(const Script& script, int stop_after_line);
 std::string table_header(const TableWidths& widths);
 std::string table_row(const TableWidths& widths, const OpRecord& op);
 std::string table_summary(const RunSummary& summary, const TableOptions& options);
+// The summary's per-call-site lines (sites named as the kernel names them).
+std::string call_site_lines(const std::vector<std::pair<std::string_view, Counts>>& sites);
 
 // A kept run's summary (call sites from its events), and its whole table.
 RunSummary summarize(const RunReport& report);
@@ -254,9 +255,6 @@ class ProgressLine {
   bool drawn_ = false;
   std::int64_t last_ns_ = 0;
 };
-
-// The kernel's run as a RunReport (no layouts), so one table shows both.
-RunReport from_kernel(const Script& script, const kernel::Run& run);
 
 // --- the command line's other outputs (error.cc, fail_each.cc,
 // fuzz_status.cc, fuzz_summary.cc, svg_text.cc, profile_table.cc, diff_table.cc) ---

@@ -17,12 +17,12 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "rmaplab/event.h"
 #include "rmaplab/profile.h"
 #include "rmaplab/script.h"
 #include "rmaplab/status.h"
@@ -32,16 +32,8 @@ namespace rmaplab {
 namespace model {
 class Machine;
 class Env;
-struct Event;
 struct Profile;
 }  // namespace model
-
-struct EventRecord {
-  bool alloc = true;
-  bool anon_vma = true;  // else anon_vma_chain
-  std::string site;      // kernel function, e.g. "anon_vma_fork"
-  std::uint32_t id = 0;  // per kind, 1-based, in allocation order
-};
 
 struct VmaRecord {
   std::uint32_t start = 0, end = 0;  // arena pages [start, end)
@@ -84,16 +76,16 @@ struct OpRecord {
   int line = 0;
   std::string text;           // the operation, canonical form
   std::string result = "ok";  // "ok", an errno name, or "OOM" for a fault
-  int anon_vma_alloc = 0, anon_vma_free = 0, avc_alloc = 0, avc_free = 0;
-  std::vector<EventRecord> events;
+  Counts counts;
+  std::vector<Event> events;                    // in the kernel's order (RunOptions::record_events)
   std::size_t live_anon_vma = 0, live_avc = 0;  // after the operation
   // The VMAs after the operation (RunOptions::layouts): of every live
   // process (Layouts::all), or only of the processes the operation acted on,
   // in the pages it could have changed (Layouts::window; see there).
   std::vector<ProcessRecord> layout;
-  // Lock acquisitions during the operation, by lock ("anon_vma_root_write",
-  // "mmap_lock_read", ...: every lock the model counts, see src/model/env.h).
-  std::map<std::string, std::uint64_t> locks;
+  // Lock acquisitions during the operation: every lock the model counts
+  // (src/model/env.h says where each is taken).
+  LockCounts locks;
   std::optional<Metrics> metrics;  // after it (RunOptions::metrics)
 };
 
@@ -142,14 +134,6 @@ struct RunOptions {
   const model::Profile* profile = nullptr;  // the rules (src/profile); null: linux-6.18
 };
 
-// Allocations and frees of the two objects: during one operation, at one
-// call site, or over a run.
-struct Counts {
-  std::uint64_t anon_vma_alloc = 0, anon_vma_free = 0, avc_alloc = 0, avc_free = 0;
-  bool empty() const { return !anon_vma_alloc && !anon_vma_free && !avc_alloc && !avc_free; }
-  Counts& operator+=(const Counts& o);
-};
-
 // What a whole run adds up to; kept as the run goes, so it costs nothing
 // per operation already reported.
 struct RunSummary {
@@ -158,7 +142,7 @@ struct RunSummary {
   std::uint64_t skipped = 0, killed = 0;        // OnFault::kill only
   Counts total;
   // Per call site (kernel function), in order of first appearance.
-  std::vector<std::pair<std::string, Counts>> call_sites;
+  std::vector<std::pair<CallSite, Counts>> call_sites;
   std::size_t live_anon_vma = 0, live_avc = 0;
   Metrics metrics;  // of the final state
   std::optional<Violation> violation;
@@ -220,7 +204,7 @@ class Simulation {
   std::unique_ptr<model::Machine> machine_;
   std::size_t next_ = 0;
   std::uint64_t applied_ = 0, skipped_ = 0, killed_ = 0;
-  std::vector<int> call_site_order_;  // call sites in order of first event
+  std::vector<CallSite> call_site_order_;  // call sites in order of first event
   std::optional<Violation> violation_;
 };
 

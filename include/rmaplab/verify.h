@@ -60,8 +60,8 @@ struct OpComparison {
   int line = 0;
   std::string op;
   std::string model_result, kernel_result;
-  std::array<int, 4> model{}, kernel{};  // anon_vma alloc, free, AVC alloc, free
-  std::vector<DiffKind> differs;         // kinds that differ at this operation
+  Counts model, kernel;
+  std::vector<DiffKind> differs;  // kinds that differ at this operation
 };
 
 struct Comparison {
@@ -151,9 +151,9 @@ struct Verification {
   std::string error;           // script_error, kernel_error: one sentence
   std::size_t operations = 0;  // the script's operation lines
   kernel::Run kernel;  // agree, differ, ran (ops: kernel_only with keep_ops, or keep_kernel_ops)
-  // The kernel's anon_vma allocations, frees, AVC allocations, frees over
-  // the script (agree, differ, ran).
-  std::array<std::size_t, 4> kernel_counts{};
+  // The kernel's anon_vma and AVC allocations and frees over the script
+  // (agree, differ, ran).
+  Counts kernel_counts;
   Comparison comparison;  // agree, differ (empty with kernel_only)
   // differ, from verify_scripts(): set when the script differed in a joined
   // run but agreed when run alone (the comparison is the joined run's).

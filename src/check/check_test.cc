@@ -30,7 +30,7 @@ namespace {
 using model::anon_vma;
 using model::anon_vma_chain;
 using model::anon_vma_test_access;
-using model::CallSite;
+
 using model::vm_area_struct;
 
 // A machine with a script run through it, and its objects by name.

@@ -19,8 +19,8 @@
 #include "check/anon_vma_test_access.h"
 #include "check/check.h"
 #include "model/machine.h"
-#include "rmaplab/profile.h"
 #include "rmaplab/gen.h"
+#include "rmaplab/profile.h"
 #include "rmaplab/script.h"
 
 namespace rmaplab {
@@ -263,7 +263,7 @@ TEST(CheckTouched, L1ARootRwsemLeftHeldIsReportedByBothChecks) {
   const anon_vma* root = m.env.anon_vmas().front();
   EXPECT_EQ(m.env.rwsems_held(), 0u);
   m.env.reset_touched();
-  m.env.lock(model::Lock::anon_vma_root_write, root);  // a path that forgot to unlock
+  m.env.lock(Lock::anon_vma_root_write, root);  // a path that forgot to unlock
   for (auto f :
        {check_invariants(m.machine, m.script.procs), check_touched(m.machine, m.script.procs)}) {
     ASSERT_TRUE(f.has_value());
@@ -271,7 +271,7 @@ TEST(CheckTouched, L1ARootRwsemLeftHeldIsReportedByBothChecks) {
     EXPECT_NE(f->message.find("1 anon_vma root rwsem is still held"), std::string::npos)
         << f->message;
   }
-  m.env.unlock(model::Lock::anon_vma_root_write, root);
+  m.env.unlock(Lock::anon_vma_root_write, root);
   EXPECT_FALSE(check_touched(m.machine, m.script.procs).has_value());
 }
 

@@ -44,18 +44,14 @@ bool ProfileComparison::semantic() const {
 
 namespace {
 
-std::string event_string(const EventRecord& e) {
-  return fmt::format("{}{} {}", e.alloc ? '+' : '-', e.anon_vma ? "anon_vma" : "avc", e.site);
-}
-
 // "+avc anon_vma_clone x3, +anon_vma anon_vma_fork" (or "none").
-std::string compact(const std::vector<std::string>& events) {
+std::string compact(const std::vector<Event>& events) {
   if (events.empty()) return "none";
   std::string out;
   for (std::size_t i = 0; i < events.size();) {
     std::size_t j = i;
     while (j < events.size() && events[j] == events[i]) ++j;
-    out += fmt::format("{}{}{}", out.empty() ? "" : ", ", events[i],
+    out += fmt::format("{}{}{}", out.empty() ? "" : ", ", profile_diff_event(events[i]),
                        j - i > 1 ? fmt::format(" x{}", j - i) : "");
     i = j;
   }
@@ -114,19 +110,27 @@ std::vector<std::string> objects_of(const State& state) {
   return out;
 }
 
-std::string locks_change(const std::map<std::string, std::uint64_t>& a,
-                         const std::map<std::string, std::uint64_t>& b) {
+std::string locks_change(const LockCounts& a, const LockCounts& b) {
   std::string out;
-  for (const auto& [lock, n] : a) {
-    const std::uint64_t m = b.count(lock) ? b.at(lock) : 0;
-    if (n != m) out += fmt::format("{}{} {} -> {}", out.empty() ? "" : ", ", lock, n, m);
-  }
+  for (Lock lock : kAllLocks)
+    if (a[lock] != b[lock])
+      out +=
+          fmt::format("{}{} {} -> {}", out.empty() ? "" : ", ", to_string(lock), a[lock], b[lock]);
   return out;
 }
 
-std::vector<std::string> sorted(std::vector<std::string> v) {
-  std::sort(v.begin(), v.end());
-  return v;
+// The same events, whatever their order.
+bool same_events(std::vector<Event> a, std::vector<Event> b) {
+  auto key = [](const Event& e) { return std::tuple(e.type, e.kind, e.site); };
+  auto less = [&](const Event& x, const Event& y) { return key(x) < key(y); };
+  std::sort(a.begin(), a.end(), less);
+  std::sort(b.begin(), b.end(), less);
+  return a == b;
+}
+
+std::vector<Event> without_ids(std::vector<Event> events) {
+  for (Event& e : events) e.id = 0;
+  return events;
 }
 
 struct Side {
@@ -168,8 +172,8 @@ Result<ProfileComparison> compare_profiles(const Script& script, const model::Pr
     o.result_a = ra ? ra->result : "script error: " + ra.error().message;
     o.result_b = rb ? rb->result : "script error: " + rb.error().message;
     if (ra && rb) {
-      for (const EventRecord& e : ra->events) o.events_a.push_back(event_string(e));
-      for (const EventRecord& e : rb->events) o.events_b.push_back(event_string(e));
+      o.events_a = without_ids(ra->events);
+      o.events_b = without_ids(rb->events);
       o.locks_a = ra->locks;
       o.locks_b = rb->locks;
     }
@@ -177,7 +181,7 @@ Result<ProfileComparison> compare_profiles(const Script& script, const model::Pr
       note(o, ProfileDiffKind::result,
            fmt::format("result: {} under {}, {} under {}", o.result_a, c.a, o.result_b, c.b));
     if (ra && rb) {
-      if (sorted(o.events_a) != sorted(o.events_b))
+      if (!same_events(o.events_a, o.events_b))
         note(o, ProfileDiffKind::event_counts,
              fmt::format("events: {} under {}; {} under {}", compact(o.events_a), c.a,
                          compact(o.events_b), c.b));
@@ -228,12 +232,12 @@ void ProfileDiffTotals::add(const ProfileComparison& c) {
       ++ops_differing[static_cast<std::size_t>(kind)];
       ++v.differing[static_cast<std::size_t>(kind)];
     }
-    for (const auto& [lock, n] : o.locks_a) v.locks_a[lock] += n;
-    for (const auto& [lock, n] : o.locks_b) v.locks_b[lock] += n;
-    for (const std::string& e : o.events_a)
-      (e.find("anon_vma ") == 1 ? v.anon_vma_events_a : v.avc_events_a)++;
-    for (const std::string& e : o.events_b)
-      (e.find("anon_vma ") == 1 ? v.anon_vma_events_b : v.avc_events_b)++;
+    v.locks_a += o.locks_a;
+    v.locks_b += o.locks_b;
+    for (const Event& e : o.events_a)
+      (e.kind == ObjectKind::anon_vma ? v.anon_vma_events_a : v.avc_events_a)++;
+    for (const Event& e : o.events_b)
+      (e.kind == ObjectKind::anon_vma ? v.anon_vma_events_b : v.avc_events_b)++;
   }
 }
 

@@ -18,14 +18,24 @@ std::string kinds(const std::vector<ProfileDiffKind>& ks) {
 }
 
 // "anon_vma_root_write +1, pte_lock -2": b minus a, nonzero only.
-std::string lock_delta(const std::map<std::string, std::uint64_t>& a,
-                       const std::map<std::string, std::uint64_t>& b) {
+std::string lock_delta(const LockCounts& a, const LockCounts& b) {
   std::string out;
-  for (const auto& [lock, n] : b) {
-    const auto m = static_cast<std::int64_t>(a.count(lock) ? a.at(lock) : 0);
-    const auto d = static_cast<std::int64_t>(n) - m;
-    if (d) out += fmt::format("{}{} {:+}", out.empty() ? "" : ", ", lock, d);
+  for (Lock lock : kAllLocks) {
+    const auto d = static_cast<std::int64_t>(b[lock]) - static_cast<std::int64_t>(a[lock]);
+    if (d) out += fmt::format("{}{} {:+}", out.empty() ? "" : ", ", to_string(lock), d);
   }
+  return out;
+}
+
+json locks_json(const LockCounts& locks) {
+  json out = json::object();
+  for (Lock lock : kAllLocks) out[std::string(to_string(lock))] = locks[lock];
+  return out;
+}
+
+json events_json(const std::vector<Event>& events) {
+  json out = json::array();
+  for (const Event& e : events) out.push_back(profile_diff_event(e));
   return out;
 }
 
@@ -50,6 +60,11 @@ json counts_json(const std::array<std::size_t, kProfileDiffKinds.size()>& n) {
 }
 
 }  // namespace
+
+std::string profile_diff_event(const Event& e) {
+  return fmt::format("{}{} {}", e.type == EventType::alloc ? '+' : '-', to_string(e.kind),
+                     to_string(e.site));
+}
 
 std::string profile_diff_text(const ProfileComparison& c, bool all_ops) {
   std::string out = fmt::format("{}: {} versus {}\n", c.file, c.a, c.b);
@@ -92,8 +107,8 @@ nlohmann::json to_json(const ProfileComparison& c) {
               {"op", o.op},
               {"differs", kinds_json(o.differs)},
               {"result", {{c.a, o.result_a}, {c.b, o.result_b}}},
-              {"events", {{c.a, o.events_a}, {c.b, o.events_b}}},
-              {"locks", {{c.a, o.locks_a}, {c.b, o.locks_b}}}};
+              {"events", {{c.a, events_json(o.events_a)}, {c.b, events_json(o.events_b)}}},
+              {"locks", {{c.a, locks_json(o.locks_a)}, {c.b, locks_json(o.locks_b)}}}};
     if (!o.objects_a.empty() || !o.objects_b.empty())
       j["objects"] = {{c.a, o.objects_a}, {c.b, o.objects_b}};
     ops.push_back(std::move(j));
@@ -138,10 +153,10 @@ std::string profile_totals_text(const ProfileDiffTotals& t) {
         "  {:<9} {:>6} ops  differ {}/{}/{}/{}/{}  anon_vma {} -> {}  AVC {} -> {}\n", verb, v.ops,
         v.differing[0], v.differing[1], v.differing[2], v.differing[3], v.differing[4],
         v.anon_vma_events_a, v.anon_vma_events_b, v.avc_events_a, v.avc_events_b);
-    for (const auto& [lock, n] : v.locks_a) {
-      const std::uint64_t m = v.locks_b.count(lock) ? v.locks_b.at(lock) : 0;
+    for (Lock lock : kAllLocks) {
+      const std::uint64_t n = v.locks_a[lock], m = v.locks_b[lock];
       if (n == 0 && m == 0) continue;
-      out += fmt::format("  {:<9} {:>6}      {:<20} {} -> {}{}\n", "", "", lock, n, m,
+      out += fmt::format("  {:<9} {:>6}      {:<20} {} -> {}{}\n", "", "", to_string(lock), n, m,
                          n == m ? ""
                                 : fmt::format(" ({:+})", static_cast<std::int64_t>(m) -
                                                              static_cast<std::int64_t>(n)));
@@ -155,7 +170,7 @@ nlohmann::json to_json(const ProfileDiffTotals& t) {
   for (const auto& [verb, v] : t.per_verb)
     verbs[verb] = {{"ops", v.ops},
                    {"differing", counts_json(v.differing)},
-                   {"locks", {{t.a, v.locks_a}, {t.b, v.locks_b}}},
+                   {"locks", {{t.a, locks_json(v.locks_a)}, {t.b, locks_json(v.locks_b)}}},
                    {"anon_vma_events", {{t.a, v.anon_vma_events_a}, {t.b, v.anon_vma_events_b}}},
                    {"avc_events", {{t.a, v.avc_events_a}, {t.b, v.avc_events_b}}}};
   return {{"profiles", {t.a, t.b}},

@@ -8,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "rmaplab/profile.h"
 #include "rmaplab/diff.h"
+#include "rmaplab/profile.h"
 
 namespace rmaplab {
 namespace {
@@ -76,7 +76,7 @@ TEST(Diff, RfcChangesOnlyLockCountsAndEventOrder) {
   const ProfileOpDiff& fork = op_at(c, 4);
   EXPECT_EQ(fork.differs,
             (std::vector<ProfileDiffKind>{ProfileDiffKind::event_order, ProfileDiffKind::locks}));
-  EXPECT_EQ(fork.locks_b.at("anon_vma_root_write"), fork.locks_a.at("anon_vma_root_write") + 1);
+  EXPECT_EQ(fork.locks_b[Lock::anon_vma_root_write], fork.locks_a[Lock::anon_vma_root_write] + 1);
 }
 
 TEST(Diff, CleanupChangesEventCountsAtAReusingForkOnly) {
@@ -122,8 +122,8 @@ TEST(Diff, DegreeDivergesAtTheDoubleReuse) {
             (std::vector<ProfileDiffKind>{ProfileDiffKind::event_counts, ProfileDiffKind::locks,
                                           ProfileDiffKind::objects}));
   // 6.18: two clones (one lock each) and M's own link; degree: the clones.
-  EXPECT_EQ(op_at(c, fork6).locks_a.at("anon_vma_root_write"), 3u);
-  EXPECT_EQ(op_at(c, fork6).locks_b.at("anon_vma_root_write"), 2u);
+  EXPECT_EQ(op_at(c, fork6).locks_a[Lock::anon_vma_root_write], 3u);
+  EXPECT_EQ(op_at(c, fork6).locks_b[Lock::anon_vma_root_write], 2u);
   EXPECT_TRUE(c.semantic());
   // Results never differ: the bug is invisible to the program.
   EXPECT_FALSE(c.differs_in(ProfileDiffKind::result));
@@ -150,9 +150,10 @@ TEST(Diff, TotalsSumPerKindAndPerVerb) {
   // (reuses): each allocated anon_vma costs one more root lock.
   const auto& fork = t.per_verb.at("fork");
   EXPECT_EQ(fork.ops, 4u);
-  EXPECT_EQ(fork.locks_b.at("anon_vma_root_write") - fork.locks_a.at("anon_vma_root_write"), 3u);
+  EXPECT_EQ(fork.locks_b[Lock::anon_vma_root_write] - fork.locks_a[Lock::anon_vma_root_write], 3u);
   const auto& write = t.per_verb.at("write");
-  EXPECT_EQ(write.locks_b.at("anon_vma_root_write") - write.locks_a.at("anon_vma_root_write"), 2u);
+  EXPECT_EQ(write.locks_b[Lock::anon_vma_root_write] - write.locks_a[Lock::anon_vma_root_write],
+            2u);
   const auto doc = to_json(t);
   EXPECT_EQ(doc["scripts"], 2);
   EXPECT_EQ(doc["per_verb"]["fork"]["ops"], 4);

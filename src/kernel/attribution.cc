@@ -135,14 +135,14 @@ Status Attributor::feed(std::string_view line) {
                                   kmem->cpu, cpu_)));
 
   Event e;
-  e.alloc = kmem->alloc;
+  e.type = kmem->alloc ? EventType::alloc : EventType::free;
   e.kind = *kind;
   e.call_site =
       function.empty() ? fmt::format("{:#x}", kmem->call_site_addr) : std::string(function);
   e.ptr = kmem->ptr;
   e.pid = kmem->pid;
   auto& ids = live_ids_[static_cast<int>(*kind)];
-  if (e.alloc) {
+  if (e.type == EventType::alloc) {
     e.id = next_id_[static_cast<int>(*kind)]++;
     auto [it, fresh] = ids.emplace(e.ptr, e.id);
     if (!fresh)

@@ -12,7 +12,8 @@ using testing::read_testdata;
 
 std::string counts(const std::vector<Event>& events) {
   int n[4] = {};
-  for (const Event& e : events) ++n[(e.kind == ObjectKind::anon_vma ? 0 : 2) + (e.alloc ? 0 : 1)];
+  for (const Event& e : events)
+    ++n[(e.kind == ObjectKind::anon_vma ? 0 : 2) + (e.type == EventType::alloc ? 0 : 1)];
   return std::to_string(n[0]) + " " + std::to_string(n[1]) + " " + std::to_string(n[2]) + " " +
          std::to_string(n[3]);
 }
@@ -21,8 +22,8 @@ std::string compact(const std::vector<Event>& events) {
   std::string s;
   for (const Event& e : events) {
     if (!s.empty()) s += ' ';
-    s += std::string(e.alloc ? "+" : "-") + (e.kind == ObjectKind::anon_vma ? "a" : "c") +
-         std::to_string(e.id);
+    s += std::string(e.type == EventType::alloc ? "+" : "-") +
+         (e.kind == ObjectKind::anon_vma ? "a" : "c") + std::to_string(e.id);
   }
   return s;
 }

@@ -9,7 +9,8 @@
 namespace rmaplab::kernel {
 namespace {
 
-const char* counter_name(ObjectKind kind, bool alloc) {
+const char* counter_name(ObjectKind kind, EventType type) {
+  const bool alloc = type == EventType::alloc;
   if (kind == ObjectKind::anon_vma) return alloc ? "anon_vma_alloc" : "anon_vma_free";
   return alloc ? "avc_alloc" : "avc_free";
 }
@@ -47,11 +48,11 @@ nlohmann::json to_json(const Run& run) {
     // std::map: call sites in name order, stable output.
     std::map<std::string, nlohmann::json> sites;
     for (const Event& e : op.events) {
-      const char* counter = counter_name(e.kind, e.alloc);
+      const char* counter = counter_name(e.kind, e.type);
       o[counter] = o[counter].get<int>() + 1;
       auto [it, fresh] = sites.try_emplace(e.call_site, counters());
       it->second[counter] = it->second[counter].get<int>() + 1;
-      events.push_back({{"op", e.alloc ? "alloc" : "free"},
+      events.push_back({{"op", to_string(e.type)},
                         {"kind", to_string(e.kind)},
                         {"site", e.call_site},
                         {"id", e.id}});

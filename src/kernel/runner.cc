@@ -409,14 +409,10 @@ Status Runner::snapshot(const Op& op, bool full, OpResult* out) {
 
 }  // namespace
 
-std::string_view to_string(ObjectKind kind) {
-  return kind == ObjectKind::anon_vma ? "anon_vma" : "avc";
-}
-
-std::size_t OpResult::count(ObjectKind kind, bool alloc) const {
-  std::size_t n = 0;
-  for (const Event& e : events) n += e.kind == kind && e.alloc == alloc;
-  return n;
+Counts OpResult::counts() const {
+  Counts c;
+  for (const Event& e : events) ++c.of(e.type, e.kind);
+  return c;
 }
 
 Status probe() {

@@ -44,7 +44,7 @@ std::string events(const OpResult& op) {
   std::string s;
   for (const Event& e : op.events) {
     if (!s.empty()) s += ' ';
-    s += e.alloc ? '+' : '-';
+    s += e.type == EventType::alloc ? '+' : '-';
     s += e.kind == ObjectKind::anon_vma ? 'a' : 'c';
     s += ':' + e.call_site + '#' + std::to_string(e.id);
   }
@@ -54,10 +54,8 @@ std::string events(const OpResult& op) {
 // (anon_vma alloc, anon_vma free, AVC alloc, AVC free), as in the guide's
 // table.
 std::string counts(const OpResult& op) {
-  return std::to_string(op.count(ObjectKind::anon_vma, true)) + " " +
-         std::to_string(op.count(ObjectKind::anon_vma, false)) + " " +
-         std::to_string(op.count(ObjectKind::anon_vma_chain, true)) + " " +
-         std::to_string(op.count(ObjectKind::anon_vma_chain, false));
+  const Counts c = op.counts();
+  return fmt::format("{} {} {} {}", c.anon_vma_alloc, c.anon_vma_free, c.avc_alloc, c.avc_free);
 }
 
 TEST_F(KernelRunnerTest, FirstWriteFaultPreparesAvcThenAnonVma) {

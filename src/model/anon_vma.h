@@ -34,9 +34,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "model/event.h"
 #include "model/interval_tree.h"
 #include "model/list.h"
+#include "rmaplab/event.h"
 
 namespace rmaplab::model {
 

@@ -193,24 +193,6 @@ std::string_view to_string(Path path) {
   return "?";
 }
 
-std::string_view to_string(Lock lock) {
-  switch (lock) {
-    case Lock::anon_vma_root_write:
-      return "anon_vma_root_write";
-    case Lock::anon_vma_root_read:
-      return "anon_vma_root_read";
-    case Lock::mmap_lock_write:
-      return "mmap_lock_write";
-    case Lock::mmap_lock_read:
-      return "mmap_lock_read";
-    case Lock::page_table_lock:
-      return "page_table_lock";
-    case Lock::pte_lock:
-      return "pte_lock";
-  }
-  return "?";
-}
-
 void Env::lock(Lock lock, const anon_vma* root) {
   count_lock(lock);
   if (lock == Lock::anon_vma_root_write || lock == Lock::anon_vma_root_read) {

@@ -7,8 +7,8 @@
 // allocation failures: with Options::fail_alloc = K, the K-th anon_vma or
 // anon_vma_chain allocation returns null, as kmem_cache_alloc would under
 // memory pressure, and the model's callers unwind as 6.18 does. It also
-// counts lock acquisitions (Env::lock, see Lock below) at the points the
-// kernel takes them.
+// counts lock acquisitions (Env::lock, rmaplab::Lock; see below) at the
+// points the kernel takes them.
 //
 // Ownership: the Env owns every object it hands out; objects still alive when
 // it is destroyed are released with it. Not thread-safe (nor is the model).
@@ -22,10 +22,10 @@
 #include <vector>
 
 #include "model/anon_vma.h"
-#include "model/event.h"
 #include "model/folio.h"
 #include "model/touched.h"
 #include "model/vma.h"
+#include "rmaplab/event.h"
 #include "rmaplab/profile.h"
 
 namespace rmaplab::model {
@@ -93,18 +93,6 @@ class SlotPool {
 // Left out: per-VMA locks (lock_vma_under_rcu, vma_start_write), the folio
 // lock, i_mmap_rwsem (no files here), and the PMD/PUD locks taken to
 // allocate page-table pages (the model keeps no empty page tables).
-enum class Lock : std::uint8_t {
-  anon_vma_root_write,
-  anon_vma_root_read,
-  mmap_lock_write,
-  mmap_lock_read,
-  page_table_lock,
-  pte_lock,
-};
-inline constexpr int kLocks = 6;
-using LockCounts = std::array<std::uint64_t, kLocks>;
-// "anon_vma_root_write", "mmap_lock_read", ...: the names reports use.
-std::string_view to_string(Lock lock);
 
 class Env {
  public:
@@ -149,7 +137,7 @@ class Env {
   // Root rwsems held now (read or write); 0 between operations (rule L1).
   std::size_t rwsems_held() const { return held_roots_.size(); }
   // `n` acquisitions of a lock the model need not track as held (PTE locks).
-  void count_lock(Lock lock, std::uint64_t n = 1) { locks_[static_cast<int>(lock)] += n; }
+  void count_lock(Lock lock, std::uint64_t n = 1) { locks_[lock] += n; }
   const LockCounts& lock_counts() const { return locks_; }
 
   // Coverage (see Path): the model calls cover() where it takes a path.
@@ -164,10 +152,8 @@ class Env {
   std::uint64_t allocations() const { return allocations_; }  // anon_vma + AVC, incl. failed
   bool injected_failure() const { return injected_; }
   // alloc/free counts per (call site, kind), kept even when events are not.
-  struct SiteCounts {
-    std::uint64_t anon_vma_alloc = 0, anon_vma_free = 0, avc_alloc = 0, avc_free = 0;
-  };
-  const std::array<SiteCounts, kCallSites>& site_counts() const { return site_counts_; }
+  using SiteCounts = std::array<Counts, kCallSites>;
+  const SiteCounts& site_counts() const { return site_counts_; }
 
   // --- what is alive ---
   std::size_t live_anon_vmas() const { return anon_vmas_.size(); }
@@ -240,7 +226,7 @@ class Env {
   const Profile* profile_;
   SlotPool anon_vma_pool_, avc_pool_, vma_pool_, folio_pool_;
   std::vector<Event> events_;
-  std::array<SiteCounts, kCallSites> site_counts_{};
+  SiteCounts site_counts_{};
   std::array<std::uint64_t, kPaths> paths_{};
   std::uint64_t allocations_ = 0;
   bool injected_ = false;

@@ -47,22 +47,26 @@ const OpRecord& last(const RunReport& r) { return r.ops.back(); }
 
 // (anon_vma alloc, free, AVC alloc, free): the field guide's notation.
 std::vector<int> counts(const OpRecord& op) {
-  return {op.anon_vma_alloc, op.anon_vma_free, op.avc_alloc, op.avc_free};
+  const Counts& c = op.counts;
+  return {static_cast<int>(c.anon_vma_alloc), static_cast<int>(c.anon_vma_free),
+          static_cast<int>(c.avc_alloc), static_cast<int>(c.avc_free)};
 }
 
 // "+anon_vma anon_vma_fork", in order.
 std::vector<std::string> events(const OpRecord& op) {
   std::vector<std::string> out;
-  for (const EventRecord& e : op.events)
-    out.push_back(std::string(e.alloc ? "+" : "-") + (e.anon_vma ? "anon_vma " : "avc ") + e.site);
+  for (const Event& e : op.events)
+    out.push_back(std::string(e.type == EventType::alloc ? "+" : "-") +
+                  (e.kind == ObjectKind::anon_vma ? "anon_vma " : "avc ") +
+                  std::string(to_string(e.site)));
   return out;
 }
 
 // The locks an operation took, without the zeros.
 std::map<std::string, std::uint64_t> locks(const OpRecord& op) {
   std::map<std::string, std::uint64_t> out;
-  for (const auto& [lock, n] : op.locks)
-    if (n) out[lock] = n;
+  for (Lock lock : kAllLocks)
+    if (op.locks[lock]) out[std::string(to_string(lock))] = op.locks[lock];
   return out;
 }
 
@@ -526,7 +530,8 @@ TEST(Profiles, EveryAllocationFailureUnwinds) {
   const Script script = parse(s);
   for (const Profile* p : profiles()) {
     int allocations = 0;
-    for (const OpRecord& op : run(s, *p).ops) allocations += op.anon_vma_alloc + op.avc_alloc;
+    for (const OpRecord& op : run(s, *p).ops)
+      allocations += op.counts.anon_vma_alloc + op.counts.avc_alloc;
     ASSERT_GT(allocations, 15) << p->name;
     for (int k = 1; k <= allocations; ++k) {
       RunOptions o;

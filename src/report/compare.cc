@@ -16,8 +16,9 @@
 namespace rmaplab::report {
 namespace {
 
-std::string side(const std::string& result, const std::array<int, 4>& c) {
-  return fmt::format("{} +{}/-{} +{}/-{}", result, c[0], c[1], c[2], c[3]);
+std::string side(const std::string& result, const Counts& c) {
+  return fmt::format("{} +{}/-{} +{}/-{}", result, c.anon_vma_alloc, c.anon_vma_free, c.avc_alloc,
+                     c.avc_free);
 }
 
 }  // namespace

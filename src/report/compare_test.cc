@@ -17,11 +17,11 @@ kernel::Run kernel_like(const RunReport& model) {
     kernel::OpResult k;
     k.line = op.line;
     k.result = op.result;
-    for (const EventRecord& e : op.events) {
+    for (const Event& e : op.events) {
       kernel::Event ke;
-      ke.alloc = e.alloc;
-      ke.kind = e.anon_vma ? kernel::ObjectKind::anon_vma : kernel::ObjectKind::anon_vma_chain;
-      ke.call_site = e.site;
+      ke.type = e.type;
+      ke.kind = e.kind;
+      ke.call_site = to_string(e.site);
       ke.id = e.id;
       k.events.push_back(ke);
     }
@@ -53,8 +53,8 @@ TEST(Comparison, DisagreementNamesLineKindAndMessage) {
   ASSERT_TRUE(model.ok());
   kernel::Run run = kernel_like(*model);
   kernel::Event extra;
-  extra.alloc = true;
-  extra.kind = kernel::ObjectKind::anon_vma_chain;
+  extra.type = EventType::alloc;
+  extra.kind = ObjectKind::anon_vma_chain;
   extra.call_site = "anon_vma_clone";
   extra.id = 99;
   run.ops[3].events.push_back(extra);

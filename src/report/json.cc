@@ -18,12 +18,12 @@ json counts_json(const Counts& c) {
           {"avc_free", c.avc_free}};
 }
 
-json events_json(const std::vector<EventRecord>& events) {
+json events_json(const std::vector<Event>& events) {
   json out = json::array();
-  for (const EventRecord& e : events)
-    out.push_back({{"op", e.alloc ? "alloc" : "free"},
-                   {"kind", e.anon_vma ? "anon_vma" : "avc"},
-                   {"site", e.site},
+  for (const Event& e : events)
+    out.push_back({{"op", to_string(e.type)},
+                   {"kind", to_string(e.kind)},
+                   {"site", to_string(e.site)},
                    {"id", e.id}});
   return out;
 }
@@ -44,9 +44,15 @@ json layout_json(const std::vector<ProcessRecord>& layout) {
   return out;
 }
 
-json call_sites_json(const std::vector<std::pair<std::string, Counts>>& sites) {
+json call_sites_json(const std::vector<std::pair<CallSite, Counts>>& sites) {
   json out = json::object();
-  for (const auto& [site, c] : sites) out[site] = counts_json(c);
+  for (const auto& [site, c] : sites) out[std::string(to_string(site))] = counts_json(c);
+  return out;
+}
+
+json locks_json(const LockCounts& locks) {
+  json out = json::object();
+  for (Lock lock : kAllLocks) out[std::string(to_string(lock))] = locks[lock];
   return out;
 }
 
@@ -63,9 +69,7 @@ nlohmann::json violation_json(const Violation& v) {
 }
 
 nlohmann::json op_json(const OpRecord& op) {
-  json o = counts_json(
-      {static_cast<std::uint64_t>(op.anon_vma_alloc), static_cast<std::uint64_t>(op.anon_vma_free),
-       static_cast<std::uint64_t>(op.avc_alloc), static_cast<std::uint64_t>(op.avc_free)});
+  json o = counts_json(op.counts);
   o["line"] = op.line;
   o["op"] = op.text;
   o["result"] = op.result;
@@ -73,7 +77,7 @@ nlohmann::json op_json(const OpRecord& op) {
   o["call_sites"] = call_sites_json(call_site_totals(op.events));
   o["live"] = {{"anon_vma", op.live_anon_vma}, {"avc", op.live_avc}};
   o["layout"] = layout_json(op.layout);
-  o["locks"] = op.locks;
+  o["locks"] = locks_json(op.locks);
   if (op.metrics) o["metrics"] = metrics_json(*op.metrics);
   return o;
 }

@@ -55,15 +55,16 @@ TEST(Json, NumbersMirrorTheRun) {
     EXPECT_EQ(op["line"], r.line);
     EXPECT_EQ(op["op"], r.text);
     EXPECT_EQ(op["result"], r.result);
-    EXPECT_EQ(op["anon_vma_alloc"], r.anon_vma_alloc);
-    EXPECT_EQ(op["anon_vma_free"], r.anon_vma_free);
-    EXPECT_EQ(op["avc_alloc"], r.avc_alloc);
-    EXPECT_EQ(op["avc_free"], r.avc_free);
+    EXPECT_EQ(op["anon_vma_alloc"], r.counts.anon_vma_alloc);
+    EXPECT_EQ(op["anon_vma_free"], r.counts.anon_vma_free);
+    EXPECT_EQ(op["avc_alloc"], r.counts.avc_alloc);
+    EXPECT_EQ(op["avc_free"], r.counts.avc_free);
     ASSERT_EQ(op["events"].size(), r.events.size());
     for (std::size_t e = 0; e < r.events.size(); ++e) {
-      EXPECT_EQ(op["events"][e]["op"], r.events[e].alloc ? "alloc" : "free");
-      EXPECT_EQ(op["events"][e]["kind"], r.events[e].anon_vma ? "anon_vma" : "avc");
-      EXPECT_EQ(op["events"][e]["site"], r.events[e].site);
+      EXPECT_EQ(op["events"][e]["op"], r.events[e].type == EventType::alloc ? "alloc" : "free");
+      EXPECT_EQ(op["events"][e]["kind"],
+                r.events[e].kind == ObjectKind::anon_vma ? "anon_vma" : "avc");
+      EXPECT_EQ(op["events"][e]["site"], to_string(r.events[e].site));
       EXPECT_EQ(op["events"][e]["id"], r.events[e].id);
     }
   }

@@ -1,14 +1,20 @@
 // A kernel run (rmaplab/kernel.h) in the reporters' terms: the same table as
 // a model run; its JSON is the kernel runner's own to_json().
-#include <ostream>
+#include <algorithm>
 
 #include "rmaplab/kernel.h"
 #include "rmaplab/report.h"
 
 namespace rmaplab::report {
 
-RunReport from_kernel(const Script& script, const kernel::Run& run) {
-  RunReport r;
+namespace {
+
+// The kernel's run in the table's terms. Its call sites are the functions
+// the kernel named, which need not be ones the model knows.
+std::string kernel_table(const Script& script, const kernel::Run& run) {
+  RunReport rows;
+  RunSummary summary;
+  std::vector<std::pair<std::string, Counts>> sites;
   std::size_t live_anon_vma = 0, live_avc = 0;
   for (std::size_t i = 0; i < run.ops.size(); ++i) {
     const kernel::OpResult& k = run.ops[i];
@@ -17,28 +23,34 @@ RunReport from_kernel(const Script& script, const kernel::Run& run) {
     op.text = i < script.ops.size() ? format_op(script, script.ops[i]) : std::string("?");
     op.result = k.result;
     for (const kernel::Event& e : k.events) {
-      const bool av = e.kind == kernel::ObjectKind::anon_vma;
-      (av ? (e.alloc ? op.anon_vma_alloc : op.anon_vma_free)
-          : (e.alloc ? op.avc_alloc : op.avc_free))++;
-      op.events.push_back({e.alloc, av, e.call_site, e.id});
+      ++op.counts.of(e.type, e.kind);
+      auto it = std::find_if(sites.begin(), sites.end(),
+                             [&](const auto& s) { return s.first == e.call_site; });
+      if (it == sites.end()) it = sites.insert(sites.end(), {e.call_site, Counts{}});
+      ++it->second.of(e.type, e.kind);
     }
-    live_anon_vma += op.anon_vma_alloc - op.anon_vma_free;
-    live_avc += op.avc_alloc - op.avc_free;
+    live_anon_vma += op.counts.anon_vma_alloc - op.counts.anon_vma_free;
+    live_avc += op.counts.avc_alloc - op.counts.avc_free;
     op.live_anon_vma = live_anon_vma;
     op.live_avc = live_avc;
-    r.ops.push_back(std::move(op));
+    summary.total += op.counts;
+    rows.ops.push_back(std::move(op));
   }
-  r.live_anon_vma = run.live_anon_vma;
-  r.live_avc = run.live_avc;
-  return r;
+  summary.ops = run.ops.size();
+  summary.live_anon_vma = run.live_anon_vma;
+  summary.live_avc = run.live_avc;
+  std::vector<std::pair<std::string_view, Counts>> named(sites.begin(), sites.end());
+  return run_rows(rows) + table_summary(summary, {}) + call_site_lines(named);
 }
+
+}  // namespace
 
 void Reporter::kernel_run(const Script& script, const kernel::Run& run) {
   if (format_ == Format::json) {
     write(out_, kernel::to_json(run).dump(2));
     return;
   }
-  write(out_, "kernel " + run.kernel_release + "\n" + run_table(from_kernel(script, run), {}));
+  write(out_, "kernel " + run.kernel_release + "\n" + kernel_table(script, run));
 }
 
 }  // namespace rmaplab::report

@@ -41,8 +41,20 @@ std::string table_header(const TableWidths& w) {
 
 std::string table_row(const TableWidths& w, const OpRecord& op) {
   return row(w, std::to_string(op.line), op.text, op.result,
-             delta(op.anon_vma_alloc, op.anon_vma_free), delta(op.avc_alloc, op.avc_free),
-             std::to_string(op.live_anon_vma), std::to_string(op.live_avc));
+             delta(op.counts.anon_vma_alloc, op.counts.anon_vma_free),
+             delta(op.counts.avc_alloc, op.counts.avc_free), std::to_string(op.live_anon_vma),
+             std::to_string(op.live_avc));
+}
+
+std::string call_site_lines(const std::vector<std::pair<std::string_view, Counts>>& sites) {
+  if (sites.empty()) return {};
+  std::size_t w = std::string_view("call site").size();
+  for (const auto& [site, c] : sites) w = std::max(w, site.size());
+  std::string out = fmt::format("{:<{}}  {:>8}  {:>8}\n", "call site", w + 2, "anon_vma", "AVC");
+  for (const auto& [site, c] : sites)
+    out += fmt::format("  {:<{}}  {:>8}  {:>8}\n", site, w,
+                       delta(c.anon_vma_alloc, c.anon_vma_free), delta(c.avc_alloc, c.avc_free));
+  return out;
 }
 
 std::string table_summary(const RunSummary& s, const TableOptions& options) {
@@ -52,14 +64,9 @@ std::string table_summary(const RunSummary& s, const TableOptions& options) {
                      total.anon_vma_free, s.live_anon_vma);
   out += fmt::format("AVC:      {} allocated, {} freed, {} live at the end\n", total.avc_alloc,
                      total.avc_free, s.live_avc);
-  if (!s.call_sites.empty()) {
-    std::size_t w = std::string_view("call site").size();
-    for (const auto& [site, c] : s.call_sites) w = std::max(w, site.size());
-    out += fmt::format("{:<{}}  {:>8}  {:>8}\n", "call site", w + 2, "anon_vma", "AVC");
-    for (const auto& [site, c] : s.call_sites)
-      out += fmt::format("  {:<{}}  {:>8}  {:>8}\n", site, w,
-                         delta(c.anon_vma_alloc, c.anon_vma_free), delta(c.avc_alloc, c.avc_free));
-  }
+  std::vector<std::pair<std::string_view, Counts>> sites;
+  for (const auto& [site, c] : s.call_sites) sites.emplace_back(to_string(site), c);
+  out += call_site_lines(sites);
   if (options.fail_alloc) {
     // The failed allocation is no event, so whether it was reached is not
     // known from the counts alone: state the facts.
@@ -74,11 +81,9 @@ RunSummary summarize(const RunReport& report) {
   RunSummary s;
   s.profile = report.profile;
   s.ops = report.ops.size();
-  std::vector<EventRecord> events;
+  std::vector<Event> events;
   for (const OpRecord& op : report.ops) {
-    s.total += Counts{
-        static_cast<std::uint64_t>(op.anon_vma_alloc), static_cast<std::uint64_t>(op.anon_vma_free),
-        static_cast<std::uint64_t>(op.avc_alloc), static_cast<std::uint64_t>(op.avc_free)};
+    s.total += op.counts;
     events.insert(events.end(), op.events.begin(), op.events.end());
   }
   s.call_sites = call_site_totals(events);

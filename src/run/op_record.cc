@@ -14,42 +14,27 @@ OpWatch::OpWatch(const model::Env& env)
       locks_(env.lock_counts()),
       sites_(env.site_counts()) {}
 
-void OpWatch::finish(OpRecord& rec, std::vector<int>& site_order) const {
+void OpWatch::finish(OpRecord& rec, std::vector<CallSite>& site_order) const {
   const auto& events = env_.events();
-  for (std::size_t i = first_event_; i < events.size(); ++i) {
-    const model::Event& e = events[i];
-    rec.events.push_back({e.type == model::EventType::alloc, e.kind == model::ObjectKind::anon_vma,
-                          std::string(model::to_string(e.site)), e.id});
-  }
+  rec.events.assign(events.begin() + static_cast<std::ptrdiff_t>(first_event_), events.end());
   // Counts come from the per-site tallies, which are kept even when events
   // are not.
   const auto& sites = env_.site_counts();
-  auto unseen = [&](int s) {
-    const auto& was = sites_[s];
-    return !was.anon_vma_alloc && !was.anon_vma_free && !was.avc_alloc && !was.avc_free &&
+  auto unseen = [&](CallSite s) {
+    return sites_[static_cast<int>(s)].empty() &&
            std::find(site_order.begin(), site_order.end(), s) == site_order.end();
   };
   // A call site's first appearance, in event order where events are kept.
-  for (std::size_t i = first_event_; i < events.size(); ++i)
-    if (const int s = static_cast<int>(events[i].site); unseen(s)) site_order.push_back(s);
-  for (int s = 0; s < model::kCallSites; ++s) {
-    const auto& now = sites[s];
-    const auto& was = sites_[s];
-    const int av_alloc = static_cast<int>(now.anon_vma_alloc - was.anon_vma_alloc);
-    const int av_free = static_cast<int>(now.anon_vma_free - was.anon_vma_free);
-    const int avc_alloc = static_cast<int>(now.avc_alloc - was.avc_alloc);
-    const int avc_free = static_cast<int>(now.avc_free - was.avc_free);
-    rec.anon_vma_alloc += av_alloc;
-    rec.anon_vma_free += av_free;
-    rec.avc_alloc += avc_alloc;
-    rec.avc_free += avc_free;
-    if ((av_alloc || av_free || avc_alloc || avc_free) && unseen(s)) site_order.push_back(s);
+  for (const Event& e : rec.events)
+    if (unseen(e.site)) site_order.push_back(e.site);
+  for (CallSite s : kAllCallSites) {
+    const Counts during = sites[static_cast<int>(s)] - sites_[static_cast<int>(s)];
+    rec.counts += during;
+    if (!during.empty() && unseen(s)) site_order.push_back(s);
   }
   rec.live_anon_vma = env_.live_anon_vmas();
   rec.live_avc = env_.live_avcs();
-  for (int i = 0; i < model::kLocks; ++i)
-    rec.locks[std::string(model::to_string(static_cast<model::Lock>(i)))] =
-        env_.lock_counts()[i] - locks_[i];
+  rec.locks = env_.lock_counts() - locks_;
 }
 
 namespace {

@@ -16,13 +16,13 @@ class OpWatch {
  public:
   explicit OpWatch(const model::Env& env);
   // Also appends to `site_order` each call site seen for the first time.
-  void finish(OpRecord& rec, std::vector<int>& site_order) const;
+  void finish(OpRecord& rec, std::vector<CallSite>& site_order) const;
 
  private:
   const model::Env& env_;
   std::size_t first_event_;
-  model::LockCounts locks_;
-  std::array<model::Env::SiteCounts, model::kCallSites> sites_;
+  LockCounts locks_;
+  model::Env::SiteCounts sites_;
 };
 
 // The VMAs options.layouts asks for after `op` (see Layouts).

@@ -14,14 +14,6 @@
 
 namespace rmaplab {
 
-Counts& Counts::operator+=(const Counts& o) {
-  anon_vma_alloc += o.anon_vma_alloc;
-  anon_vma_free += o.anon_vma_free;
-  avc_alloc += o.avc_alloc;
-  avc_free += o.avc_free;
-  return *this;
-}
-
 Simulation::Simulation(const Script& script, RunOptions options)
     : script_(script),
       options_(options),
@@ -145,11 +137,10 @@ RunSummary Simulation::summary() const {
   s.skipped = skipped_;
   s.killed = killed_;
   const auto& sites = env_->site_counts();
-  for (int site : call_site_order_) {
-    const auto& c = sites[site];
-    Counts counts{c.anon_vma_alloc, c.anon_vma_free, c.avc_alloc, c.avc_free};
-    s.total += counts;
-    s.call_sites.emplace_back(model::to_string(static_cast<model::CallSite>(site)), counts);
+  for (CallSite site : call_site_order_) {
+    const Counts& c = sites[static_cast<int>(site)];
+    s.total += c;
+    s.call_sites.emplace_back(site, c);
   }
   s.live_anon_vma = env_->live_anon_vmas();
   s.live_avc = env_->live_avcs();

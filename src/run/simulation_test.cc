@@ -73,7 +73,7 @@ TEST(Simulation, RunScriptHandsEachRecordOverAsItIsMade) {
   EXPECT_EQ(summary->ops, 6u);
   EXPECT_EQ(summary->total.anon_vma_alloc, summary->total.anon_vma_free);
   ASSERT_EQ(summary->call_sites.size(), 5u);
-  EXPECT_EQ(summary->call_sites.front().first, "__anon_vma_prepare") << "first seen first";
+  EXPECT_EQ(summary->call_sites.front().first, CallSite::anon_vma_prepare) << "first seen first";
 }
 
 TEST(Simulation, AWindowLayoutListsOnlyWhatTheOperationCouldChange) {

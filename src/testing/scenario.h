@@ -53,20 +53,20 @@
 #include "model/vma.h"
 #include "rmaplab/script.h"
 
+namespace rmaplab {
+
+// Counts{anon_vma alloc, anon_vma free, AVC alloc, AVC free} prints in the
+// field guide's §11 notation: (1,0,2,0).
+inline void PrintTo(const Counts& c, std::ostream* os) {
+  *os << "(" << c.anon_vma_alloc << "," << c.anon_vma_free << "," << c.avc_alloc << ","
+      << c.avc_free << ")";
+}
+
+}  // namespace rmaplab
+
 namespace rmaplab::model::testing {
 
 using Lines = std::vector<std::string>;
-
-// (anon_vma alloc, anon_vma free, AVC alloc, AVC free): the field guide's
-// §11 notation.
-struct Counts {
-  int av_alloc = 0, av_free = 0, avc_alloc = 0, avc_free = 0;
-  friend bool operator==(const Counts&, const Counts&) = default;
-  friend std::ostream& operator<<(std::ostream& os, const Counts& c) {
-    return os << "(" << c.av_alloc << "," << c.av_free << "," << c.avc_alloc << "," << c.avc_free
-              << ")";
-  }
-};
 
 // What one operation did.
 struct Step {
@@ -286,12 +286,10 @@ class Scenario {
     const auto& events = env_->events();
     for (std::size_t i = first; i < events.size(); ++i) {
       const Event& e = events[i];
-      const bool alloc = e.type == EventType::alloc;
-      const bool is_av = e.kind == ObjectKind::anon_vma;
-      (is_av ? (alloc ? st.counts.av_alloc : st.counts.av_free)
-             : (alloc ? st.counts.avc_alloc : st.counts.avc_free))++;
-      st.events.push_back(std::string(alloc ? "+" : "-") + (is_av ? "a" : "c") +
-                          std::to_string(e.id) + " " + std::string(to_string(e.site)));
+      st.counts.add(e);
+      st.events.push_back(std::string(e.type == EventType::alloc ? "+" : "-") +
+                          (e.kind == ObjectKind::anon_vma ? "a" : "c") + std::to_string(e.id) +
+                          " " + std::string(to_string(e.site)));
     }
     return st;
   }

@@ -36,7 +36,7 @@ struct Member {
   std::unordered_map<std::uint32_t, std::uint32_t> ids[2];  // joined id -> own id, live
   std::uint32_t next_id[2] = {0, 0};
   long live[2] = {0, 0};
-  std::array<std::size_t, 4> counts{};
+  Counts counts;
   std::vector<kernel::OpResult> kept;  // kernel_only with keep_ops, or keep_kernel_ops
   std::string model_error;             // a model step failed (a model bug)
 };
@@ -84,12 +84,13 @@ void slice(kernel::OpResult& op, Member& m, std::size_t i) {
   const int nslots = static_cast<int>(s.procs.size());
   op.line = s.ops[i].line;
   for (kernel::Event& e : op.events) {
-    const int k = e.kind == kernel::ObjectKind::anon_vma ? 0 : 1;
+    const int k = e.kind == ObjectKind::anon_vma ? 0 : 1;
+    const bool alloc = e.type == EventType::alloc;
     auto it = m.ids[k].find(e.id);
-    if (e.alloc || it == m.ids[k].end()) it = m.ids[k].insert_or_assign(e.id, ++m.next_id[k]).first;
+    if (alloc || it == m.ids[k].end()) it = m.ids[k].insert_or_assign(e.id, ++m.next_id[k]).first;
     e.id = it->second;
-    if (!e.alloc) m.ids[k].erase(it);
-    m.live[k] += e.alloc ? 1 : -1;
+    if (!alloc) m.ids[k].erase(it);
+    m.live[k] += alloc ? 1 : -1;
   }
   std::erase_if(op.after, [&](const kernel::ProcessState& p) {
     return p.slot < m.slot_base || p.slot >= m.slot_base + nslots;
@@ -155,7 +156,7 @@ class Batcher {
       Member& m = members[at];
       const std::size_t i = index - m.op_begin;
       slice(k, m, i);
-      add_counts(m.counts, k);
+      m.counts += k.counts();
       if (compare) {
         if (!m.model) {
           m.model = std::make_unique<Simulation>(*m.script, model_options);
@@ -189,8 +190,8 @@ class Batcher {
       }
       v.comparison = m.comparer->take();
       m.comparer.reset();
-      v.comparison.model =
-          options_.profile ? std::string(options_.profile->name) : std::string(model::kDefaultProfile);
+      v.comparison.model = options_.profile ? std::string(options_.profile->name)
+                                            : std::string(model::kDefaultProfile);
       if (v.comparison.agree()) {
         v.outcome = Verification::Outcome::agree;
         finish(m.index, std::move(v));

@@ -31,14 +31,12 @@ std::string_view to_string(DiffKind kind) {
 
 namespace {
 
-std::string describe(const EventRecord& e) {
-  return fmt::format("{} {} in {}", e.alloc ? "alloc" : "free", e.anon_vma ? "anon_vma" : "AVC",
-                     e.site);
+std::string describe(EventType type, ObjectKind kind, std::string_view site) {
+  return fmt::format("{} {} in {}", to_string(type),
+                     kind == ObjectKind::anon_vma ? "anon_vma" : "AVC", site);
 }
-std::string describe(const kernel::Event& e) {
-  return fmt::format("{} {} in {}", e.alloc ? "alloc" : "free",
-                     e.kind == kernel::ObjectKind::anon_vma ? "anon_vma" : "AVC", e.call_site);
-}
+std::string describe(const Event& e) { return describe(e.type, e.kind, to_string(e.site)); }
+std::string describe(const kernel::Event& e) { return describe(e.type, e.kind, e.call_site); }
 
 std::string vmas_text(
     const std::vector<std::pair<std::uint32_t, std::pair<std::uint32_t, std::string>>>& v) {
@@ -59,11 +57,8 @@ struct RunComparer::State {
     oc.op = m.text;
     oc.model_result = m.result;
     oc.kernel_result = k.result;
-    oc.model = {m.anon_vma_alloc, m.anon_vma_free, m.avc_alloc, m.avc_free};
-    oc.kernel = {static_cast<int>(k.count(kernel::ObjectKind::anon_vma, true)),
-                 static_cast<int>(k.count(kernel::ObjectKind::anon_vma, false)),
-                 static_cast<int>(k.count(kernel::ObjectKind::anon_vma_chain, true)),
-                 static_cast<int>(k.count(kernel::ObjectKind::anon_vma_chain, false))};
+    oc.model = m.counts;
+    oc.kernel = k.counts();
     current_ = &oc;
     if (oc.model_result != oc.kernel_result)
       differ(DiffKind::result,
@@ -72,8 +67,9 @@ struct RunComparer::State {
       differ(DiffKind::counts,
              fmt::format(
                  "model (anon_vma +{} -{}, AVC +{} -{}), kernel (anon_vma +{} -{}, AVC +{} -{})",
-                 oc.model[0], oc.model[1], oc.model[2], oc.model[3], oc.kernel[0], oc.kernel[1],
-                 oc.kernel[2], oc.kernel[3]));
+                 oc.model.anon_vma_alloc, oc.model.anon_vma_free, oc.model.avc_alloc,
+                 oc.model.avc_free, oc.kernel.anon_vma_alloc, oc.kernel.anon_vma_free,
+                 oc.kernel.avc_alloc, oc.kernel.avc_free));
     events(m, k);
     if (!k.after.empty()) snapshots(m, k);
     keep(std::move(oc));
@@ -110,10 +106,9 @@ struct RunComparer::State {
   void events(const OpRecord& m, const kernel::OpResult& k) {
     const std::size_t n = std::min(m.events.size(), k.events.size());
     for (std::size_t i = 0; i < n; ++i) {
-      const EventRecord& me = m.events[i];
+      const Event& me = m.events[i];
       const kernel::Event& ke = k.events[i];
-      const bool kav = ke.kind == kernel::ObjectKind::anon_vma;
-      if (me.alloc != ke.alloc || me.anon_vma != kav || me.site != ke.call_site) {
+      if (me.type != ke.type || me.kind != ke.kind || to_string(me.site) != ke.call_site) {
         differ(DiffKind::events,
                fmt::format("event {}: model {}, kernel {}", i + 1, describe(me), describe(ke)));
         pair_rest(m, k, i);
@@ -134,26 +129,24 @@ struct RunComparer::State {
   // free of those objects look like an identity difference too. (Ids are
   // never reused, so taking allocations first is safe.)
   void pair_rest(const OpRecord& m, const kernel::OpResult& k, std::size_t from) {
-    for (const bool alloc : {true, false})
-      for (const bool anon_vma : {true, false}) {
-        std::vector<const EventRecord*> ms;
+    for (const EventType type : {EventType::alloc, EventType::free})
+      for (const ObjectKind kind : {ObjectKind::anon_vma, ObjectKind::anon_vma_chain}) {
+        std::vector<const Event*> ms;
         std::vector<const kernel::Event*> ks;
         for (std::size_t i = from; i < m.events.size(); ++i)
-          if (m.events[i].alloc == alloc && m.events[i].anon_vma == anon_vma)
-            ms.push_back(&m.events[i]);
+          if (m.events[i].type == type && m.events[i].kind == kind) ms.push_back(&m.events[i]);
         for (std::size_t i = from; i < k.events.size(); ++i)
-          if (k.events[i].alloc == alloc &&
-              (k.events[i].kind == kernel::ObjectKind::anon_vma) == anon_vma)
-            ks.push_back(&k.events[i]);
+          if (k.events[i].type == type && k.events[i].kind == kind) ks.push_back(&k.events[i]);
         for (std::size_t i = 0; i < std::min(ms.size(), ks.size()); ++i) identity(*ms[i], *ks[i]);
       }
   }
 
-  void identity(const EventRecord& me, const kernel::Event& ke) {
-    auto& k2m = me.anon_vma ? k2m_av_ : k2m_avc_;
-    auto& m2k = me.anon_vma ? m2k_av_ : m2k_avc_;
-    const char* kind = me.anon_vma ? "anon_vma" : "AVC";
-    if (me.alloc) {
+  void identity(const Event& me, const kernel::Event& ke) {
+    const bool av = me.kind == ObjectKind::anon_vma;
+    auto& k2m = av ? k2m_av_ : k2m_avc_;
+    auto& m2k = av ? m2k_av_ : m2k_avc_;
+    const char* kind = av ? "anon_vma" : "AVC";
+    if (me.type == EventType::alloc) {
       k2m[ke.id] = me.id;
       m2k[me.id] = ke.id;
       return;
@@ -314,16 +307,16 @@ nlohmann::json to_json(const Comparison& c) {
                          {"op", o.op},
                          {"model",
                           {{"result", o.model_result},
-                           {"anon_vma_alloc", o.model[0]},
-                           {"anon_vma_free", o.model[1]},
-                           {"avc_alloc", o.model[2]},
-                           {"avc_free", o.model[3]}}},
+                           {"anon_vma_alloc", o.model.anon_vma_alloc},
+                           {"anon_vma_free", o.model.anon_vma_free},
+                           {"avc_alloc", o.model.avc_alloc},
+                           {"avc_free", o.model.avc_free}}},
                          {"kernel",
                           {{"result", o.kernel_result},
-                           {"anon_vma_alloc", o.kernel[0]},
-                           {"anon_vma_free", o.kernel[1]},
-                           {"avc_alloc", o.kernel[2]},
-                           {"avc_free", o.kernel[3]}}}};
+                           {"anon_vma_alloc", o.kernel.anon_vma_alloc},
+                           {"anon_vma_free", o.kernel.anon_vma_free},
+                           {"avc_alloc", o.kernel.avc_alloc},
+                           {"avc_free", o.kernel.avc_free}}}};
     auto& d = jo["differs"] = nlohmann::json::array();
     for (DiffKind k : o.differs) d.push_back(std::string(to_string(k)));
     ops.push_back(std::move(jo));

@@ -56,10 +56,9 @@ kernel::Run mirror(const RunReport& model) {
     kernel::OpResult k;
     k.line = op.line;
     k.result = op.result;
-    for (const EventRecord& e : op.events)
-      k.events.push_back(
-          {e.alloc, e.anon_vma ? kernel::ObjectKind::anon_vma : kernel::ObjectKind::anon_vma_chain,
-           e.site, 0xffff888000000000 + e.id * 64, e.id, 1000});
+    for (const Event& e : op.events)
+      k.events.push_back({e.type, e.kind, std::string(to_string(e.site)),
+                          0xffff888000000000 + e.id * 64, e.id, 1000});
     for (const ProcessRecord& p : op.layout) {
       kernel::ProcessState s;
       s.slot = p.slot;
@@ -129,7 +128,7 @@ TEST(VerifyCompareRuns, MirroredRunAgreesWithSnapshots) {
   EXPECT_TRUE(c.compared_snapshots);
   EXPECT_TRUE(c.first.empty());
   ASSERT_EQ(c.ops.size(), 7u);
-  EXPECT_EQ(c.ops[3].model, (std::array<int, 4>{1, 0, 2, 0}));
+  EXPECT_EQ(c.ops[3].model, (Counts{1, 0, 2, 0}));
   EXPECT_EQ(c.ops[3].kernel, c.ops[3].model);
 }
 
@@ -148,8 +147,8 @@ TEST(VerifyCompareRuns, CountsDifference) {
   const RunReport model = model_of(script);
   kernel::Run run = mirror(model);
   // The kernel clones one more AVC at the fork.
-  at_line(run, 4).events.push_back(
-      {true, kernel::ObjectKind::anon_vma_chain, "anon_vma_clone", 0xffff888000100000, 9, 1000});
+  at_line(run, 4).events.push_back({EventType::alloc, ObjectKind::anon_vma_chain, "anon_vma_clone",
+                                    0xffff888000100000, 9, 1000});
   const Comparison c = compare_runs(script, model, run);
   ASSERT_FALSE(c.agree());
   EXPECT_EQ(c.differences, 1u);
@@ -201,7 +200,7 @@ TEST(VerifyCompareRuns, IdentityDifference) {
   // The kernel frees the other anon_vma: the one allocated on line 5.
   bool changed = false;
   for (kernel::Event& e : at_line(run, 6).events)
-    if (!e.alloc && e.kind == kernel::ObjectKind::anon_vma) e.id = 2, changed = true;
+    if (e.type == EventType::free && e.kind == ObjectKind::anon_vma) e.id = 2, changed = true;
   ASSERT_TRUE(changed);
   const Comparison c = compare_runs(script, model, run);
   const Difference& d = only_difference(c);
@@ -219,7 +218,7 @@ TEST(VerifyCompareRuns, IdentityOfAnObjectFromBeforeTheScript) {
   const RunReport model = model_of(script);
   kernel::Run run = mirror(model);
   for (kernel::Event& e : at_line(run, 4).events)
-    if (!e.alloc && e.kind == kernel::ObjectKind::anon_vma_chain) e.id = 77;
+    if (e.type == EventType::free && e.kind == ObjectKind::anon_vma_chain) e.id = 77;
   const Comparison c = compare_runs(script, model, run);
   const Difference& d = only_difference(c);
   EXPECT_EQ(d.kind, DiffKind::identity);

@@ -17,8 +17,4 @@ struct Profile;
 // known before any process starts.
 Status validate_in_model(const Script& script, const model::Profile* profile);
 
-// Adds the operation's anon_vma and AVC allocations and frees to `counts`
-// (Verification::kernel_counts order).
-void add_counts(std::array<std::size_t, 4>& counts, const kernel::OpResult& op);
-
 }  // namespace rmaplab

@@ -50,13 +50,6 @@ Status validate_in_model(const Script& script, const model::Profile* profile) {
   return ok_status();
 }
 
-void add_counts(std::array<std::size_t, 4>& counts, const kernel::OpResult& op) {
-  counts[0] += op.count(kernel::ObjectKind::anon_vma, true);
-  counts[1] += op.count(kernel::ObjectKind::anon_vma, false);
-  counts[2] += op.count(kernel::ObjectKind::anon_vma_chain, true);
-  counts[3] += op.count(kernel::ObjectKind::anon_vma_chain, false);
-}
-
 Verification verify_script(const Script& script, const VerifyOptions& options) {
   Verification v;
   v.operations = script.ops.size();
@@ -81,7 +74,7 @@ Verification verify_script(const Script& script, const VerifyOptions& options) {
   const bool keep_kernel_ops = options.keep_kernel_ops || (options.kernel_only && options.keep_ops);
   std::size_t done = 0;
   auto run = kernel::run(script, kernel_options, [&](kernel::OpResult&& k) -> Status {
-    add_counts(v.kernel_counts, k);
+    v.kernel_counts += k.counts();
     if (compare) {
       auto m = sim.step();
       if (!m.ok()) return m.error();  // not after validate_in_model(): a model bug
@@ -165,8 +158,9 @@ std::string summary_line(std::string_view name, std::size_t width, const Verific
   out += fmt::format("{:>4} ops  ", v.operations);
   if (v.outcome == Verification::Outcome::ran) {
     const auto& c = v.kernel_counts;
-    return out + fmt::format("anon_vma +{}/-{}  AVC +{}/-{}  live anon_vma {} AVC {}", c[0], c[1],
-                             c[2], c[3], v.kernel.live_anon_vma, v.kernel.live_avc);
+    return out + fmt::format("anon_vma +{}/-{}  AVC +{}/-{}  live anon_vma {} AVC {}",
+                             c.anon_vma_alloc, c.anon_vma_free, c.avc_alloc, c.avc_free,
+                             v.kernel.live_anon_vma, v.kernel.live_avc);
   }
   const Comparison& c = v.comparison;
   if (c.agree()) return out + "agree";
