@@ -29,11 +29,11 @@
 
 namespace rmaplab {
 
-namespace model {
-class Machine;
-class Env;
-struct Profile;
-}  // namespace model
+class Simulation;
+namespace run_internal {
+struct Model;  // the modelled machine and its Env (src/run/model_of.h)
+const Model& model_of(const Simulation& sim);
+}  // namespace run_internal
 
 struct VmaRecord {
   std::uint32_t start = 0, end = 0;  // arena pages [start, end)
@@ -191,17 +191,17 @@ class Simulation {
 
   const Script& script() const { return script_; }
   const RunOptions& options() const { return options_; }
-  const model::Machine& machine() const;
   std::size_t next_op() const { return next_; }
 
  private:
   Violation violation_at(std::string rule, std::string message) const;
   void note_violation(std::string rule, std::string message);
 
+  friend const run_internal::Model& run_internal::model_of(const Simulation& sim);
+
   const Script& script_;
   RunOptions options_;
-  std::unique_ptr<model::Env> env_;
-  std::unique_ptr<model::Machine> machine_;
+  std::unique_ptr<run_internal::Model> model_;
   std::size_t next_ = 0;
   std::uint64_t applied_ = 0, skipped_ = 0, killed_ = 0;
   std::vector<CallSite> call_site_order_;  // call sites in order of first event

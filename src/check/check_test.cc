@@ -23,6 +23,7 @@
 #include "model/rmap.h"
 #include "rmaplab/run.h"
 #include "rmaplab/script.h"
+#include "run/model_of.h"
 
 namespace rmaplab {
 namespace {
@@ -630,7 +631,7 @@ TEST(CheckViolation, NamesTheOperation) {
 
   // Machine is handed out const; the objects are not.
   anon_vma* child = nullptr;
-  for (anon_vma* a : sim.machine().env().anon_vmas())
+  for (anon_vma* a : machine_of(sim).env().anon_vmas())
     if (!a->is_root()) child = a;
   ASSERT_NE(child, nullptr);
   ++anon_vma_test_access::num_active_vmas(*child);

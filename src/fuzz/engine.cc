@@ -7,6 +7,7 @@
 
 #include "fuzz/fail_alloc.h"
 #include "model/machine.h"
+#include "run/model_of.h"
 
 namespace rmaplab {
 namespace {
@@ -61,12 +62,12 @@ EngineRun run_engine_bytes(const std::uint8_t* data, std::size_t size,
   // The script grows as it is decoded; the driver keeps a reference to it
   // and reads each operation when it steps to it.
   Simulation run(script, fuzz_internal::fail_run_options(out.fail_alloc, profile));
-  const model::Env& env = run.machine().env();
+  const model::Env& env = machine_of(run).env();
 
   auto alive = [&] {
     std::vector<int> slots;
     for (int s = 0; s < static_cast<int>(script.procs.size()); ++s)
-      if (run.machine().process(s)) slots.push_back(s);
+      if (machine_of(run).process(s)) slots.push_back(s);
     return slots;
   };
   auto fail = [&](const Op& op, const std::string& why) {
@@ -118,10 +119,10 @@ EngineRun run_engine_bytes(const std::uint8_t* data, std::size_t size,
       case Verb::read:
       case Verb::write: {
         // Keep the accessible prefix; none: drop the operation.
-        const model::mm_struct& mm = *run.machine().process(op.proc);
+        const model::mm_struct& mm = *machine_of(run).process(op.proc);
         std::uint32_t ok = 0;
         while (ok < op.n &&
-               !model::access_fault(mm, run.machine(), op.a + ok, op.verb == Verb::write))
+               !model::access_fault(mm, machine_of(run), op.a + ok, op.verb == Verb::write))
           ++ok;
         if (ok == 0) continue;
         op.n = ok;

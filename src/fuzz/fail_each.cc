@@ -11,6 +11,7 @@
 #include "rmaplab/errno_name.h"
 #include "rmaplab/fuzz.h"
 #include "rmaplab/run.h"
+#include "run/model_of.h"
 
 namespace rmaplab {
 namespace fuzz_internal {
@@ -73,7 +74,7 @@ FailPoint run_fail_point(const Script& script, std::uint64_t k, const model::Pro
   FailPoint p;
   p.k = k;
   Simulation run(script, fail_run_options(k, profile));
-  const model::Env& env = run.machine().env();
+  const model::Env& env = machine_of(run).env();
   while (!run.done()) {
     const Op& op = script.ops[run.next_op()];
     const bool before = env.injected_failure();
@@ -133,7 +134,7 @@ std::optional<FailPoint> first_fail_point(const Script& script, const model::Pro
   Simulation clean(script, ro);
   while (!clean.done())
     if (!clean.step().ok()) return std::nullopt;
-  const std::uint64_t n = clean.machine().env().allocations();
+  const std::uint64_t n = machine_of(clean).env().allocations();
   for (std::uint64_t k = 1; k <= n; ++k) {
     FailPoint p = run_fail_point(script, k, profile, nullptr);
     if (p.problem && p.rule == what) return p;
@@ -154,7 +155,7 @@ Result<FailEachReport> fail_each(const Script& script, const model::Profile* pro
     if (!rec) return rec.error();
   }
   FailEachReport report;
-  report.allocations = clean.machine().env().allocations();
+  report.allocations = machine_of(clean).env().allocations();
   for (std::uint64_t k = 1; k <= report.allocations; ++k)
     report.points.push_back(fail_point(script, k, profile));
   return report;

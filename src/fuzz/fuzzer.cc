@@ -9,11 +9,12 @@
 #include "fuzz/loop.h"
 #include "model/env.h"
 #include "model/machine.h"
-#include "rmaplab/profile.h"
 #include "rmaplab/diff.h"
 #include "rmaplab/kernel.h"
+#include "rmaplab/profile.h"
 #include "rmaplab/run.h"
 #include "rmaplab/verify.h"
+#include "run/model_of.h"
 
 namespace rmaplab {
 
@@ -110,10 +111,10 @@ Result<std::optional<Failure>> test_script(const Script& script, const TestOptio
     stats->operations += sim.next_op();
     for (std::size_t i = 0; i < sim.next_op(); ++i)
       ++stats->verbs[static_cast<int>(script.ops[i].verb)];
-    const auto& paths = sim.machine().env().paths();
+    const auto& paths = machine_of(sim).env().paths();
     for (int i = 0; i < kCoverPaths; ++i) stats->paths[i] += paths[i];
   }
-  if (allocations) *allocations = sim.machine().env().allocations();
+  if (allocations) *allocations = machine_of(sim).env().allocations();
   if (!failure && options.reference) {
     auto c = compare_profiles(script, options.profile ? *options.profile : model::linux_6_18(),
                               *options.reference);
@@ -127,8 +128,8 @@ Result<std::optional<Failure>> test_script(const Script& script, const TestOptio
   }
   if (failure || !options.kernel) return failure;
 
-  report.live_anon_vma = sim.machine().env().live_anon_vmas();
-  report.live_avc = sim.machine().env().live_avcs();
+  report.live_anon_vma = machine_of(sim).env().live_anon_vmas();
+  report.live_avc = machine_of(sim).env().live_avcs();
   kernel::Options ko;
   ko.snapshot = true;
   auto run = kernel::run(script, ko);

@@ -20,6 +20,7 @@
 #include "rmaplab/profile.h"
 #include "rmaplab/run.h"
 #include "rmaplab/script.h"
+#include "run/model_of.h"
 
 namespace rmaplab::model {
 namespace {
@@ -80,7 +81,7 @@ std::map<std::uint32_t, std::vector<int>> counters(const std::string& text, cons
   Simulation sim(script, o);
   while (!sim.done()) EXPECT_TRUE(sim.step().ok());
   std::map<std::uint32_t, std::vector<int>> out;
-  for (const anon_vma* av : sim.machine().env().anon_vmas())
+  for (const anon_vma* av : machine_of(sim).env().anon_vmas())
     out[av->id()] = {av->refcount(), av->num_children(), av->num_active_vmas(),
                      static_cast<int>(av->parent()->id()), static_cast<int>(av->root()->id())};
   return out;
@@ -377,7 +378,7 @@ TEST(Degree, RuleIsDegreeBelowTwoAndNotTheParentsOwn) {
   Simulation sim(script, RunOptions{});
   while (!sim.done()) ASSERT_TRUE(sim.step().ok());
   int accepted = 0;
-  for (const anon_vma* av : sim.machine().env().anon_vmas()) {
+  for (const anon_vma* av : machine_of(sim).env().anon_vmas()) {
     for (const bool is_pvma_anon_vma : {false, true}) {
       const ReuseCandidate c{av->num_children(), av->num_active_vmas(), is_pvma_anon_vma};
       const bool expect = !is_pvma_anon_vma && av->num_children() + av->num_active_vmas() < 2;

@@ -9,6 +9,7 @@
 #include "report_test_util.h"
 #include "rmaplab/report.h"
 #include "rmaplab/state.h"
+#include "run/model_of.h"
 
 namespace rmaplab::report {
 namespace {
@@ -28,7 +29,7 @@ std::string dot_after(const Script& script, std::size_t ops) {
 
 // The id of `name`'s only VMA.
 std::uint32_t vma_id(const Simulation& sim, int slot) {
-  const model::mm_struct* mm = sim.machine().process(slot);
+  const model::mm_struct* mm = machine_of(sim).process(slot);
   return mm && !mm->vmas.empty() ? mm->vmas.begin()->second->id : 0;
 }
 

@@ -6,6 +6,7 @@
 #include "model/machine.h"
 #include "rmaplab/run.h"
 #include "rmaplab/state.h"
+#include "run/model_of.h"
 
 namespace rmaplab {
 namespace {
@@ -30,7 +31,7 @@ TEST(Simulation, AGuardStopsTheRunWithItsRuleOperationAndObjectInEveryBuild) {
   step_to(sim, 3);
   // Plant a num_active_vmas the model could never reach: the unmap's
   // unlink_anon_vmas then detaches the VMA from an anon_vma that counts none.
-  model::anon_vma* av = sim.machine().env().anon_vmas().front();
+  model::anon_vma* av = machine_of(sim).env().anon_vmas().front();
   model::anon_vma_test_access::num_active_vmas(*av) = 0;
   auto rec = sim.step();
   ASSERT_TRUE(rec.ok()) << "a broken rule is not a script error";
@@ -54,7 +55,7 @@ TEST(Simulation, TheCheckerNamesTheOperationAfterWhichARuleBroke) {
   step_to(sim, 3);
   // A counter off by one where no guard looks (the child's fork reads it):
   // the check after the fork, which touches the family, sees it.
-  model::anon_vma* av = sim.machine().env().anon_vmas().front();
+  model::anon_vma* av = machine_of(sim).env().anon_vmas().front();
   ++model::anon_vma_test_access::refcount(*av);
   ASSERT_TRUE(sim.step().ok());
   ASSERT_TRUE(sim.violation());

@@ -6,6 +6,7 @@
 
 #include "model/machine.h"
 #include "model/rmap.h"
+#include "run/model_of.h"
 
 namespace rmaplab {
 namespace {
@@ -45,31 +46,31 @@ PageView view_of(const model::Machine& m, std::uint32_t page, const model::folio
 
 }  // namespace
 
-std::string_view State::profile() const { return sim_.machine().env().profile().name; }
+std::string_view State::profile() const { return machine_of(sim_).env().profile().name; }
 
 int State::line() const {
   const std::size_t n = sim_.next_op();
   return n ? script().ops[n - 1].line : 0;
 }
 
-bool State::alive(int slot) const { return sim_.machine().process(slot) != nullptr; }
+bool State::alive(int slot) const { return machine_of(sim_).process(slot) != nullptr; }
 
 std::vector<int> State::processes() const {
   std::vector<int> out;
-  for (const auto& mm : sim_.machine().processes())
+  for (const auto& mm : machine_of(sim_).processes())
     if (mm && mm->alive) out.push_back(mm->slot);
   return out;
 }
 
 std::vector<VmaView> State::vmas(int slot) const {
   std::vector<VmaView> out;
-  if (const model::mm_struct* mm = sim_.machine().process(slot))
+  if (const model::mm_struct* mm = machine_of(sim_).process(slot))
     mm->for_each_vma([&](const model::vm_area_struct& v) { out.push_back(view_of(v)); });
   return out;
 }
 
 std::optional<VmaView> State::vma_at(int slot, std::uint32_t page) const {
-  const model::mm_struct* mm = sim_.machine().process(slot);
+  const model::mm_struct* mm = machine_of(sim_).process(slot);
   if (!mm) return std::nullopt;
   const model::vm_area_struct* v = mm->vma_lookup(page);
   if (!v) return std::nullopt;
@@ -78,7 +79,7 @@ std::optional<VmaView> State::vma_at(int slot, std::uint32_t page) const {
 
 std::vector<PageView> State::pages(int slot, std::uint32_t start, std::uint32_t end) const {
   std::vector<PageView> out;
-  const model::Machine& m = sim_.machine();
+  const model::Machine& m = machine_of(sim_);
   if (const model::mm_struct* mm = m.process(slot))
     mm->ptes.for_each_present(start, end, [&](std::uint32_t page, const model::folio* f) {
       out.push_back(view_of(m, page, f));
@@ -88,7 +89,7 @@ std::vector<PageView> State::pages(int slot, std::uint32_t start, std::uint32_t 
 
 std::vector<AnonVmaView> State::anon_vmas() const {
   std::vector<AnonVmaView> out;
-  for (const model::anon_vma* av : sim_.machine().env().anon_vmas())
+  for (const model::anon_vma* av : machine_of(sim_).env().anon_vmas())
     out.push_back({av->id(), av->root()->id(), av->parent()->id(), av->refcount(),
                    av->num_children(), av->num_active_vmas()});
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
@@ -96,18 +97,18 @@ std::vector<AnonVmaView> State::anon_vmas() const {
 }
 
 LiveCounts State::live() const {
-  const model::Env& env = sim_.machine().env();
+  const model::Env& env = machine_of(sim_).env();
   return {env.live_anon_vmas(), env.live_avcs(), env.live_vmas(), env.live_folios()};
 }
 
 const char* State::access_fault(int slot, std::uint32_t page, bool write) const {
-  const model::mm_struct* mm = sim_.machine().process(slot);
+  const model::mm_struct* mm = machine_of(sim_).process(slot);
   if (!mm) return "in a process that does not exist";
-  return model::access_fault(*mm, sim_.machine(), page, write);
+  return model::access_fault(*mm, machine_of(sim_), page, write);
 }
 
 std::optional<std::vector<RmapCandidate>> State::rmap_walk(int slot, std::uint32_t page) const {
-  const model::Machine& m = sim_.machine();
+  const model::Machine& m = machine_of(sim_);
   const model::mm_struct* mm = m.process(slot);
   if (!mm) return std::nullopt;
   const model::folio* f = mm->ptes.get(page).page;
