@@ -51,8 +51,17 @@ struct Counts {
     return const_cast<Counts*>(this)->of(type, kind);
   }
   void add(const Event& e) { ++of(e.type, e.kind); }
-  Counts& operator+=(const Counts& o);
-  Counts operator-(const Counts& o) const;
+  Counts& operator+=(const Counts& o) {
+    anon_vma_alloc += o.anon_vma_alloc;
+    anon_vma_free += o.anon_vma_free;
+    avc_alloc += o.avc_alloc;
+    avc_free += o.avc_free;
+    return *this;
+  }
+  Counts operator-(const Counts& o) const {
+    return {anon_vma_alloc - o.anon_vma_alloc, anon_vma_free - o.anon_vma_free,
+            avc_alloc - o.avc_alloc, avc_free - o.avc_free};
+  }
   bool operator==(const Counts&) const = default;
 };
 
@@ -73,19 +82,17 @@ struct LockCounts {
 
   std::uint64_t& operator[](Lock lock) { return n[static_cast<int>(lock)]; }
   std::uint64_t operator[](Lock lock) const { return n[static_cast<int>(lock)]; }
-  LockCounts operator-(const LockCounts& o) const;
-  LockCounts& operator+=(const LockCounts& o);
+  LockCounts operator-(const LockCounts& o) const {
+    LockCounts d;
+    for (int i = 0; i < kLocks; ++i) d.n[i] = n[i] - o.n[i];
+    return d;
+  }
+  LockCounts& operator+=(const LockCounts& o) {
+    for (int i = 0; i < kLocks; ++i) n[i] += o.n[i];
+    return *this;
+  }
   bool operator==(const LockCounts&) const = default;
 };
-
-// The kernel's spelling: "__anon_vma_prepare", "anon_vma_clone", ...
-std::string_view to_string(CallSite site);
-// The call site a kernel function name denotes, if it is one.
-std::optional<CallSite> call_site_named(std::string_view function);
-std::string_view to_string(ObjectKind kind);  // "anon_vma", "avc"
-std::string_view to_string(EventType type);   // "alloc", "free"
-// "anon_vma_root_write", "mmap_lock_read", ...: the names reports use.
-std::string_view to_string(Lock lock);
 
 // Every value of an enum above, in order, for loops and tables.
 inline constexpr std::array<CallSite, kCallSites> kAllCallSites{
@@ -94,5 +101,56 @@ inline constexpr std::array<CallSite, kCallSites> kAllCallSites{
 inline constexpr std::array<Lock, kLocks> kAllLocks{
     Lock::anon_vma_root_read, Lock::anon_vma_root_write, Lock::mmap_lock_read,
     Lock::mmap_lock_write,    Lock::page_table_lock,     Lock::pte_lock};
+
+// The kernel's spelling: "__anon_vma_prepare", "anon_vma_clone", ...
+constexpr std::string_view to_string(CallSite site) {
+  switch (site) {
+    case CallSite::anon_vma_prepare:
+      return "__anon_vma_prepare";
+    case CallSite::anon_vma_clone:
+      return "anon_vma_clone";
+    case CallSite::anon_vma_fork:
+      return "anon_vma_fork";
+    case CallSite::unlink_anon_vmas:
+      return "unlink_anon_vmas";
+    case CallSite::put_anon_vma:
+      return "__put_anon_vma";
+  }
+  return "?";
+}
+
+// The call site a kernel function name denotes, if it is one.
+constexpr std::optional<CallSite> call_site_named(std::string_view function) {
+  for (CallSite site : kAllCallSites)
+    if (to_string(site) == function) return site;
+  return std::nullopt;
+}
+
+constexpr std::string_view to_string(ObjectKind kind) {  // "anon_vma", "avc"
+  return kind == ObjectKind::anon_vma ? "anon_vma" : "avc";
+}
+
+constexpr std::string_view to_string(EventType type) {  // "alloc", "free"
+  return type == EventType::alloc ? "alloc" : "free";
+}
+
+// "anon_vma_root_write", "mmap_lock_read", ...: the names reports use.
+constexpr std::string_view to_string(Lock lock) {
+  switch (lock) {
+    case Lock::anon_vma_root_read:
+      return "anon_vma_root_read";
+    case Lock::anon_vma_root_write:
+      return "anon_vma_root_write";
+    case Lock::mmap_lock_read:
+      return "mmap_lock_read";
+    case Lock::mmap_lock_write:
+      return "mmap_lock_write";
+    case Lock::page_table_lock:
+      return "page_table_lock";
+    case Lock::pte_lock:
+      return "pte_lock";
+  }
+  return "?";
+}
 
 }  // namespace rmaplab
