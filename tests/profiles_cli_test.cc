@@ -19,14 +19,15 @@ constexpr const char* kCve = "examples/cve-2022-42703.rml";
 TEST(ProfilesCli, ListsEveryProfileWithKernelsAndDefault) {
   const auto r = run_cli({"profiles"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* name : {"linux-6.18", "rfc-v2", "cleanup-2026", "degree", "no-reuse"})
+  for (const char* name :
+       {"linux-6.18", "rfc-v1", "rfc-v2", "linux-7.0", "linux-7.0-pre-fix", "degree", "no-reuse"})
     EXPECT_TRUE(contains(r.out, name)) << name << "\n" << r.out;
   EXPECT_TRUE(contains(r.out, "3.19 to 5.19")) << r.out;
   EXPECT_TRUE(contains(r.out, "(default)")) << r.out;
   const auto j = run_cli({"profiles", "--json"});
   ASSERT_EQ(j.exit_code, 0) << j.err;
   const auto doc = nlohmann::json::parse(j.out);
-  ASSERT_EQ(doc.size(), 5u);
+  ASSERT_EQ(doc.size(), 7u);
   EXPECT_EQ(doc[0]["name"], "linux-6.18");
   EXPECT_EQ(doc[0]["default"], true);
 }
@@ -44,8 +45,8 @@ TEST(ProfilesCli, UnknownProfileSuggests) {
 }
 
 TEST(ProfilesCli, RunJsonNamesTheProfileAndHasLocksAndMetrics) {
-  const auto r = run_cli(
-      {"run", "--json", "--metrics", "--profile", "no-reuse", "examples/fork-forever.rml"});
+  const auto r =
+      run_cli({"run", "--json", "--metrics", "--profile", "no-reuse", "examples/fork-forever.rml"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto doc = nlohmann::json::parse(r.out);
   EXPECT_EQ(doc["model"], "no-reuse");
@@ -53,7 +54,8 @@ TEST(ProfilesCli, RunJsonNamesTheProfileAndHasLocksAndMetrics) {
   EXPECT_EQ(last["metrics"]["max_chain"], 11);           // root + 10 fork levels
   EXPECT_EQ(last["locks"]["anon_vma_root_write"], 0);
   EXPECT_EQ(doc["metrics"]["max_chain"], 0) << "the final state: every process has exited";
-  const auto plain = run_cli({"run", "--json", "--profile", "no-reuse", "examples/fork-forever.rml"});
+  const auto plain =
+      run_cli({"run", "--json", "--profile", "no-reuse", "examples/fork-forever.rml"});
   EXPECT_FALSE(nlohmann::json::parse(plain.out)["ops"][0].contains("metrics"))
       << "per-operation metrics only with --metrics";
 }

@@ -9,8 +9,10 @@
 // profile per file in src/profile, listed by the table in profiles.cc:
 //
 //   linux_6_18.cc     the default: this machine's kernel
+//   rfc_v1.cc         the seed RFC's first version (2025), as posted: broken
 //   rfc_v2.cc         the seed RFC (2025) applied to 6.18
-//   cleanup_2026.cc   the January 2026 "clean up anon_vma implementation" series
+//   linux_7_0.cc      7.0: the January 2026 anon_vma clean-up and its March fix
+//   linux_7_0_pre_fix.cc  the same before the March fix
 //   degree.cc         3.19 - 5.19: one `degree` counter
 //   no_reuse.cc       2.6.34 - 3.18: fork never reuses
 //
@@ -63,12 +65,38 @@ struct Profile {
   // unwinds a failed allocation by freeing the unlinked AVCs. 6.18
   // allocates each under the lock and unwinds with unlink_anon_vmas.
   bool clone_allocates_unlocked = false;
+
+  // anon_vma_clone for split, merge and mremap (dst shares src's active
+  // anon_vma) counts dst in that anon_vma's num_active_vmas. rfc-v1 lost
+  // the increment: the anon_vma then counts one VMA fewer than use it.
+  bool clone_counts_active_vma = true;
+
+  // anon_vma_fork's reuse attaches the child VMA (num_active_vmas++) as soon
+  // as the chain walk picks the anon_vma, and a later failed AVC allocation
+  // clears vma->anon_vma before unlink_anon_vmas, so the count stays. 6.18
+  // attaches after the walk: a failed walk has attached nothing.
+  bool clone_attaches_reuse_in_walk = false;
+
+  // anon_vma_fork's new child anon_vma is counted in its parent's
+  // num_children when it is allocated, and takes its pin on the family root
+  // only once its AVC exists. A failed AVC allocation puts it with the count
+  // left in the parent and drops a root reference it never took. 6.18
+  // counts the child after its AVC, and puts nothing it did not get.
+  bool fork_unwind_leaks_child = false;
+
+  // With clone_allocates_unlocked: a failed anon_vma_clone for a merge
+  // (dup_anon_vma, which set dst->anon_vma to src's first) frees its AVCs
+  // but leaves dst->anon_vma set, uncounted and with an empty chain. The
+  // March 2026 fix ("mm/rmap: clear vma->anon_vma on error") clears it.
+  bool clone_unwind_keeps_anon_vma = false;
 };
 
 // The profiles (one file each). linux_6_18() is the default (kDefaultProfile).
 const Profile& linux_6_18();
+const Profile& rfc_v1();
 const Profile& rfc_v2();
-const Profile& cleanup_2026();
+const Profile& linux_7_0();
+const Profile& linux_7_0_pre_fix();
 const Profile& degree();
 const Profile& no_reuse();
 

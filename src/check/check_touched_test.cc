@@ -19,6 +19,7 @@
 #include "check/anon_vma_test_access.h"
 #include "check/check.h"
 #include "model/machine.h"
+#include "model/rule.h"
 #include "rmaplab/gen.h"
 #include "rmaplab/profile.h"
 #include "rmaplab/script.h"
@@ -47,7 +48,7 @@ std::ostream& operator<<(std::ostream& os, const First& f) {
 enum class Mode { full_every_op, touched_every_op };
 
 // Runs `script` under `profile`, checking after every operation, up to the
-// first violation. With touched_every_op the full check also runs once at
+// first violation (or broken model guard). With touched_every_op the full check also runs once at
 // the end of a clean run (and its finding is charged to the last line).
 First run(const Script& script, const model::Profile& profile, Mode mode,
           std::uint64_t fail_alloc = 0) {
@@ -60,7 +61,13 @@ First run(const Script& script, const model::Profile& profile, Mode mode,
   int last = 0;
   for (const Op& op : script.ops) {
     env.reset_touched();
-    if (machine.apply(op).fault) break;  // a script error: both runs stop here
+    try {
+      if (machine.apply(op).fault) break;  // a script error: both runs stop here
+    } catch (const model::RuleBroken& e) {
+      // A guard inside the model (rfc-v1's underflow): both runs stop here,
+      // unless a check found the state broken before.
+      return {op.line, "guard: " + e.rule};
+    }
     last = op.line;
     auto f = mode == Mode::full_every_op ? check_invariants(machine, script.procs)
                                          : check_touched(machine, script.procs);

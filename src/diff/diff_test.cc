@@ -14,9 +14,9 @@
 namespace rmaplab {
 namespace {
 
-using model::cleanup_2026;
 using model::degree;
 using model::linux_6_18;
+using model::linux_7_0;
 using model::no_reuse;
 using model::rfc_v2;
 
@@ -80,10 +80,10 @@ TEST(Diff, RfcChangesOnlyLockCountsAndEventOrder) {
 }
 
 TEST(Diff, CleanupChangesEventCountsAtAReusingForkOnly) {
-  // cleanup-2026: the reusing fork (line 7) allocates and releases one
+  // linux-7.0 (the 2026 clean-up): the reusing fork (line 7) allocates and releases one
   // anon_vma and one AVC: event counts; the forks that allocate (4, 5) only
   // reorder; no lock count or object differs.
-  const auto c = compare(kReuse, linux_6_18(), cleanup_2026());
+  const auto c = compare(kReuse, linux_6_18(), linux_7_0());
   EXPECT_EQ(kinds(c), (std::set<ProfileDiffKind>{ProfileDiffKind::event_counts,
                                                  ProfileDiffKind::event_order}));
   EXPECT_TRUE(c.semantic());
@@ -93,7 +93,7 @@ TEST(Diff, CleanupChangesEventCountsAtAReusingForkOnly) {
   EXPECT_EQ(c.first.front().message,
             "events: +avc anon_vma_clone x3 under linux-6.18; +anon_vma anon_vma_fork, +avc "
             "anon_vma_fork, +avc anon_vma_clone x3, -anon_vma __put_anon_vma, -avc anon_vma_fork "
-            "under cleanup-2026");
+            "under linux-7.0");
 }
 
 TEST(Diff, NoReuseDiffersInObjectsFromTheFirstSkippedReuse) {

@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
+#include <string>
 
 #include "rmaplab/fuzz.h"
+#include "rmaplab/profile.h"
 #include "rmaplab/run.h"
 
 namespace rmaplab {
@@ -89,6 +92,53 @@ TEST(FailEach, EveryExamplePasses) {
     points += static_cast<int>(r->points.size());
   }
   EXPECT_GT(points, 100);
+}
+
+// The sweep finds the ENOMEM defects of two profiles (src/profile):
+// rfc-v1's fork unwinds (designs-2026.md §3.2: Liam Howlett's review) and
+// linux-7.0-pre-fix's stale vma->anon_vma after a failed merge clone (§4.2).
+TEST(FailEach, FindsRfcV1sForkUnwindLeaks) {
+  // examples/04: G0 fork G1 (allocations 3-5), G1 fork G2 (6-9), G1 exit,
+  // G2 fork G3 (10-12) reuses G1's anon_vma at its second clone AVC.
+  const std::string s =
+      "spawn G0\nG0 mmap 0 8\nG0 write 0 8\nG0 fork G1\nG0 exit\n"
+      "G1 fork G2\nG1 exit\nG2 fork G3\n";
+  auto clean = fail_each(parse(s));
+  ASSERT_TRUE(clean.ok());
+  EXPECT_TRUE(clean->passed());
+  auto r = fail_each(parse(s), &model::rfc_v1());
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->allocations, 12u);
+  std::map<std::uint64_t, std::string> failed;
+  for (const FailPoint& p : r->points)
+    if (p.problem) failed[p.k] = *p.problem;
+  // 5: the first fork's own AVC: the put frees the root it never pinned.
+  // 9: the second fork's own AVC: its parent keeps num_children.
+  // 12: after the reuse attached G3's VMA, the last clone AVC: the count stays.
+  ASSERT_EQ(failed.size(), 3u) << ::testing::PrintToString(failed);
+  EXPECT_NE(failed[5].find("anon_vma freed while in use"), std::string::npos) << failed[5];
+  EXPECT_NE(failed[9].find("I7 num_children"), std::string::npos) << failed[9];
+  EXPECT_NE(failed[12].find("I6 num_active_vmas"), std::string::npos) << failed[12];
+}
+
+TEST(FailEach, FindsTheStaleAnonVmaBeforeTheMarch2026Fix) {
+  // examples/18-mmap-merge.rml: the unfaulted [60,64) absorbing faulted
+  // [64,68) by dup_anon_vma is where the fix matters.
+  auto s = load_script(RMAPLAB_SOURCE_DIR "/examples/18-mmap-merge.rml");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  auto fixed = fail_each(*s, &model::linux_7_0());
+  ASSERT_TRUE(fixed.ok());
+  EXPECT_TRUE(fixed->passed());
+  auto r = fail_each(*s, &model::linux_7_0_pre_fix());
+  ASSERT_TRUE(r.ok());
+  int failed = 0;
+  for (const FailPoint& p : r->points) {
+    if (!p.problem) continue;
+    ++failed;
+    EXPECT_EQ(p.op, "P mmap 64 4");
+    EXPECT_NE(p.problem->find("I1 anon_vma_vs_chain"), std::string::npos) << *p.problem;
+  }
+  EXPECT_EQ(failed, 1);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The shrinker: delta debugging (Zeller's ddmin) over a script's operation
-// lines, interleaved with removing whole processes and with turning forks
-// whose child needs nothing inherited into spawns.
+// lines, interleaved with removing whole processes, with turning forks
+// whose child needs nothing inherited into spawns, and with folding a fork's
+// child into its parent where the failure needs no second process.
 //
 // A candidate is a subset of the current operations, in order. It is written
 // out and parsed again, so a candidate that names a process its spawn or
@@ -31,6 +32,7 @@ class Shrinker {
       const std::size_t before = current_.size();
       remove_processes();
       detach_forks();
+      fold_forks();
       ddmin();
       changed = current_.size() < before;
     }
@@ -88,6 +90,23 @@ class Shrinker {
       op.proc = op.child;
       op.child = -1;
       if (attempt(ops)) remove_processes();
+    }
+  }
+
+  // Drops "P fork C" and lets P do what C did, where the failure needs only
+  // what C would have inherited, not a second process: C's lines become P's.
+  void fold_forks() {
+    for (std::size_t i = 0; i < current_.size(); ++i) {
+      if (current_[i].verb != Verb::fork) continue;
+      const int parent = current_[i].proc, child = current_[i].child;
+      std::vector<Op> ops;
+      for (std::size_t j = 0; j < current_.size(); ++j) {
+        if (j == i) continue;
+        Op op = current_[j];
+        if (op.proc == child) op.proc = parent;
+        ops.push_back(op);
+      }
+      if (attempt(ops)) --i;  // the line at i is the next one now
     }
   }
 

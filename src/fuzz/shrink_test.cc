@@ -2,6 +2,8 @@
 // and never hands the predicate a script that does not parse.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "rmaplab/fuzz.h"
 
 namespace rmaplab {
@@ -41,6 +43,30 @@ TEST(Shrink, KeepsOnlyTheLinesTheFailureNeeds) {
   EXPECT_EQ(script_text(small), "spawn P\nP mmap 0 8\nP fork C\nC write 1\n");
   EXPECT_GT(stats.candidates, 0);
   EXPECT_GT(stats.accepted, 0);
+}
+
+TEST(Shrink, FoldsAForkedChildIntoItsParent) {
+  // Needs a split of a faulted VMA, in whichever process: the child's
+  // madvise becomes the parent's and the fork goes (a fork turned into a
+  // spawn would leave the madvise nothing to split).
+  const Script s = parse(
+      "spawn P\n"
+      "P mmap 11 4\n"
+      "P write 13\n"
+      "P fork C\n"
+      "C madvise 12 1 wipeonfork\n");
+  auto fails = [](const Script& t) {
+    std::set<int> mapped, faulted;  // mapped and wrote, or inherited that
+    for (const Op& op : t.ops) {
+      if (op.verb == Verb::mmap) mapped.insert(op.proc);
+      if (op.verb == Verb::write && mapped.count(op.proc)) faulted.insert(op.proc);
+      if (op.verb == Verb::fork && faulted.count(op.proc)) faulted.insert(op.child);
+      if (op.verb == Verb::madvise && faulted.count(op.proc)) return true;
+    }
+    return false;
+  };
+  const Script small = shrink(s, fails, nullptr);
+  EXPECT_EQ(script_text(small), "spawn P\nP mmap 11 4\nP write 13\nP madvise 12 1 wipeonfork\n");
 }
 
 TEST(Shrink, RemovesAProcessWithItsDescendants) {

@@ -63,7 +63,13 @@ int clone_chain(Env& env, vm_area_struct* dst, const vm_area_struct* src, bool f
   const Profile& profile = env.profile();
   anon_vma* active = nullptr;
   auto consider = [&](anon_vma* av) {
-    if (fork && !active && profile.fork_may_reuse(reuse_candidate(*av, *src))) active = av;
+    if (!fork || active || !profile.fork_may_reuse(reuse_candidate(*av, *src))) return;
+    active = av;
+    if (profile.clone_attaches_reuse_in_walk) {  // rfc-v1: attached (and counted) at once
+      env.touch(dst);
+      env.touch(av, Touched::kActive);
+      vma_attach_anon_vma(dst, av);
+    }
   };
   const anon_vma* root = nullptr;
   const list_head& chain = src->anon_vma_chain;
@@ -99,6 +105,9 @@ int clone_chain(Env& env, vm_area_struct* dst, const vm_area_struct* src, bool f
       anon_vma_chain* avc = env.alloc_avc(CallSite::anon_vma_clone);
       if (!avc) {
         unlock_anon_vma_root(env, root);
+        // The kernel clears dst->anon_vma, then unlinks. Only a reuse
+        // attached in the walk (rfc-v1) has set it: its count stays.
+        dst->anon_vma = nullptr;
         unlink_anon_vmas(env, dst);
         return -ENOMEM;
       }
@@ -111,9 +120,12 @@ int clone_chain(Env& env, vm_area_struct* dst, const vm_area_struct* src, bool f
   }
   if (!fork) active = src->anon_vma;
   env.touch(dst);  // before the attach: the checker wants its anon_vma before
-  if (active) {
+  if (active && dst->anon_vma != active) {
     env.touch(active, Touched::kActive);
-    vma_attach_anon_vma(dst, active);
+    if (fork || profile.clone_counts_active_vma)
+      vma_attach_anon_vma(dst, active);
+    else
+      dst->anon_vma = active;  // rfc-v1: shared but not counted in num_active_vmas
   }
   unlock_anon_vma_root(env, root);
   return 0;
@@ -217,8 +229,16 @@ int anon_vma_fork(Env& env, vm_area_struct* vma, const vm_area_struct* pvma) {
       // out_error_free_anon_vma: the new child never got an AVC. The kernel
       // has not counted it in its parent yet; the model counted it when it
       // created it, so it takes the count back before the put frees it.
-      anon_vma_uncount_child(av);
-      put_anon_vma(env, av);
+      if (env.profile().fork_unwind_leaks_child) {
+        // rfc-v1: the parent keeps counting the child, and the put returns
+        // a root reference as well as the one the model's child holds.
+        anon_vma* family_root = av->root();
+        put_anon_vma(env, av);
+        put_anon_vma(env, family_root);
+      } else {
+        anon_vma_uncount_child(av);
+        put_anon_vma(env, av);
+      }
       unlink_anon_vmas(env, vma);
       return -ENOMEM;
     }
@@ -270,6 +290,11 @@ void unlink_anon_vmas(Env& env, vm_area_struct* vma) {
     env.free_avc(avc, CallSite::unlink_anon_vmas);
   }
   if (vma->anon_vma) {
+    MODEL_RULE(vma->anon_vma->num_active_vmas() > 0, "num_active_vmas underflow",
+               "unlink_anon_vmas of VMA #{} detaches it from anon_vma #{}, whose num_active_vmas "
+               "is already 0: the kernel's counter wraps to -1, which the VM_WARN_ON("
+               "anon_vma->num_active_vmas) of unlink_anon_vmas reports when the anon_vma is put.",
+               vma->id, vma->anon_vma->id());
     env.touch(vma->anon_vma, Touched::kActive);
     vma_detach_anon_vma(vma);
   }

@@ -57,7 +57,17 @@ bool can_vma_merge_right(const vma_merge_struct& vmg, bool can_merge_left) {
 // wherever src is, or src's folios would be unreachable by rmap (I10).
 int dup_anon_vma(Machine& m, vm_area_struct* dst, const vm_area_struct* src, vm_area_struct** dup) {
   if (src->anon_vma && !dst->anon_vma) {
-    if (int err = anon_vma_clone(m.env(), dst, src)) return err;
+    if (int err = anon_vma_clone(m.env(), dst, src)) {
+      // The kernel set dst->anon_vma = src->anon_vma before the clone;
+      // before the March 2026 fix (Profile::clone_unwind_keeps_anon_vma)
+      // the unwind left it there, uncounted, on a VMA that stays mapped.
+      if (m.env().profile().clone_unwind_keeps_anon_vma) {
+        m.env().touch(dst);
+        m.env().touch(src->anon_vma, Touched::kActive);
+        dst->anon_vma = src->anon_vma;
+      }
+      return err;
+    }
     m.env().cover(Path::merge_dup_anon_vma);
     *dup = dst;
   }

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -101,8 +102,8 @@ TEST(Profiles, TableListsEveryProfileOnceWithDefaultFirst) {
     EXPECT_NE(p->fork_may_reuse, nullptr) << p->name;
     EXPECT_EQ(find_profile(p->name), p);
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"linux-6.18", "rfc-v2", "cleanup-2026", "degree",
-                                             "no-reuse"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"linux-6.18", "rfc-v1", "rfc-v2", "linux-7.0",
+                                             "linux-7.0-pre-fix", "degree", "no-reuse"}));
   EXPECT_EQ(profiles().front(), &linux_6_18());
   EXPECT_EQ(find_profile("linux-6.19"), nullptr);
   // The default a run uses when it names none.
@@ -119,11 +120,24 @@ TEST(Profiles, EachStatesOnlyItsDifferences) {
     if (p.alloc_takes_root_lock != base.alloc_takes_root_lock) h.insert("alloc_takes_root_lock");
     if (p.clone_allocates_unlocked != base.clone_allocates_unlocked)
       h.insert("clone_allocates_unlocked");
+    if (p.clone_counts_active_vma != base.clone_counts_active_vma)
+      h.insert("clone_counts_active_vma");
+    if (p.clone_attaches_reuse_in_walk != base.clone_attaches_reuse_in_walk)
+      h.insert("clone_attaches_reuse_in_walk");
+    if (p.fork_unwind_leaks_child != base.fork_unwind_leaks_child)
+      h.insert("fork_unwind_leaks_child");
+    if (p.clone_unwind_keeps_anon_vma != base.clone_unwind_keeps_anon_vma)
+      h.insert("clone_unwind_keeps_anon_vma");
     return h;
   };
+  EXPECT_EQ(hooks(rfc_v1()),
+            (std::set<std::string>{"clone_counts_active_vma", "clone_attaches_reuse_in_walk",
+                                   "fork_unwind_leaks_child"}));
   EXPECT_EQ(hooks(rfc_v2()), (std::set<std::string>{"fork_alloc", "alloc_takes_root_lock"}));
-  EXPECT_EQ(hooks(cleanup_2026()),
-            (std::set<std::string>{"fork_alloc", "clone_allocates_unlocked"}));
+  EXPECT_EQ(hooks(linux_7_0()), (std::set<std::string>{"fork_alloc", "clone_allocates_unlocked"}));
+  EXPECT_EQ(hooks(linux_7_0_pre_fix()),
+            (std::set<std::string>{"fork_alloc", "clone_allocates_unlocked",
+                                   "clone_unwind_keeps_anon_vma"}));
   EXPECT_EQ(hooks(degree()), (std::set<std::string>{"fork_may_reuse"}));
   EXPECT_EQ(hooks(no_reuse()), (std::set<std::string>{"fork_may_reuse"}));
 }
@@ -236,6 +250,117 @@ TEST(Locks618, MremapMove) {
   EXPECT_EQ(locks(last(r)), Locks{});
 }
 
+// --- rfc-v1: the lost increment, and the ENOMEM paths (designs-2026.md §3) ---
+
+// `text` under `p`, one operation at a time, with or without the checker
+// after each; the first violation, if any.
+std::optional<Violation> first_violation(const std::string& text, const Profile& p, bool check,
+                                         std::uint64_t fail_alloc = 0) {
+  const Script script = parse(text);
+  RunOptions o;
+  o.profile = &p;
+  o.check = check;
+  o.fail_alloc = fail_alloc;
+  auto r = run_script(script, o);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+  return r.ok() ? r->violation : std::nullopt;
+}
+
+// The smallest reproduction: fault, split with mprotect, exit
+// (examples/rfc-v1-split-exit.rml).
+constexpr const char* kSplitExit = "spawn P\nP mmap 0 8\nP write 0 8\nP mprotect 0 4 r\nP exit\n";
+
+TEST(RfcV1, SplitThenExitUnderflowsNumActiveVmasAtTheExit) {
+  // v1's anon_vma_clone has no num_active_vmas++ after the chain walk, so
+  // the split's new VMA shares A uncounted: A counts 1 for 2 VMAs. exit's
+  // free_pgtables unlinks both: 1 -> 0, then 0 -> -1, where the kernel's
+  // unlink_anon_vmas VM_WARN_ON(anon_vma->num_active_vmas) fired for syzbot.
+  const auto v = first_violation(kSplitExit, rfc_v1(), /*check=*/false);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->rule, "num_active_vmas underflow");
+  EXPECT_TRUE(v->during);
+  EXPECT_EQ(v->line, 5);
+  EXPECT_EQ(v->op, "P exit");
+  EXPECT_NE(v->message.find("anon_vma #1"), std::string::npos) << v->message;
+  EXPECT_NE(v->message.find("VM_WARN_ON(anon_vma->num_active_vmas) of unlink_anon_vmas"),
+            std::string::npos)
+      << v->message;
+}
+
+TEST(RfcV1, TheCheckerSeesTheUndercountAtTheSplit) {
+  // The state is wrong as soon as the split shares A: I6 after the mprotect.
+  const auto v = first_violation(kSplitExit, rfc_v1(), /*check=*/true);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->rule, "I6 num_active_vmas");
+  EXPECT_EQ(v->line, 4);
+  EXPECT_FALSE(v->during);
+  EXPECT_NE(v->message.find("num_active_vmas 1, but 2 VMAs use it"), std::string::npos)
+      << v->message;
+}
+
+TEST(RfcV1, TheSameScriptIsCleanUnderLinux618) {
+  // 6.18 counts the split: (0,0,1,0), and the exit frees A and both AVCs.
+  const auto r = run(kSplitExit, linux_6_18());
+  ASSERT_EQ(r.ops.size(), 5u);
+  EXPECT_EQ(counts(r.ops[3]), (std::vector<int>{0, 0, 1, 0}));
+  EXPECT_EQ(counts(r.ops[4]), (std::vector<int>{0, 1, 0, 2}));
+  EXPECT_FALSE(first_violation(kSplitExit, linux_6_18(), /*check=*/false));
+}
+
+TEST(RfcV1, EverySharingCloneLosesOneCount) {
+  // num_active_vmas of the root A (id 1) after: a split (2 VMAs, one of
+  // them uncounted), a middle split (3 VMAs, two uncounted), a move of the
+  // tail (split: uncounted; copy_vma's clone: uncounted; the source piece's
+  // unlink: -1, so 0 for 2 VMAs), and a fork (the child's own anon_vma is
+  // attached, counted: v1's fork without failures ends as 6.18's).
+  const auto nav = [](const std::string& s, const Profile& p) { return counters(s, p).at(1)[2]; };
+  const std::string split = std::string(kFaulted) + "P mprotect 0 4 r\n";
+  EXPECT_EQ(nav(split, linux_6_18()), 2);
+  EXPECT_EQ(nav(split, rfc_v1()), 1);
+  const std::string middle = std::string(kFaulted) + "P mprotect 2 2 r\n";
+  EXPECT_EQ(nav(middle, linux_6_18()), 3);
+  EXPECT_EQ(nav(middle, rfc_v1()), 1);
+  const std::string move = std::string(kFaulted) + "P mremap 6 2 100 2\n";
+  EXPECT_EQ(nav(move, linux_6_18()), 2);
+  EXPECT_EQ(nav(move, rfc_v1()), 0);
+  const std::string fork = std::string(kFaulted) + "P fork C\n";
+  EXPECT_EQ(counters(fork, rfc_v1()), counters(fork, linux_6_18()));
+}
+
+TEST(RfcV1, ReuseThenFailedCloneLeavesTheCountRaised) {
+  // D's chain is [D's, Y, R]; after C exits, Y has no VMA and one child, so
+  // "D fork E" reuses Y at the second of its three clone AVCs (allocations
+  // 10, 11, 12 of the script). Failing the 12th: v1 attached E's VMA to Y
+  // (num_active_vmas 1) inside the walk; the unwind clears the pointer and
+  // unlinks, and Y keeps counting a VMA that does not exist (Liam Howlett's
+  // review). 6.18 attaches after the walk and unwinds clean.
+  const std::string s = std::string(kFaulted) + "P fork C\nC fork D\nC exit\nD fork E\n";
+  EXPECT_FALSE(first_violation(s, linux_6_18(), /*check=*/true, 12));
+  const auto v = first_violation(s, rfc_v1(), /*check=*/true, 12);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->rule, "I6 num_active_vmas");
+  EXPECT_EQ(v->op, "D fork E");
+  EXPECT_NE(v->message.find("num_active_vmas 1, but 0 VMAs use it"), std::string::npos)
+      << v->message;
+}
+
+TEST(RfcV1, FailedForkAvcFreesTheRootItNeverPinned) {
+  // "P fork C" allocates the clone's AVC (3rd), then anon_vma_alloc(R)
+  // raises R's num_children (4th), then the AVC (5th). Failing the 5th, v1
+  // puts the new anon_vma: R keeps num_children 2 and loses a reference the
+  // child never took; R's only one, so R is freed while P's VMA uses it.
+  const std::string s = std::string(kFaulted) + "P fork C\n";
+  EXPECT_FALSE(first_violation(s, linux_6_18(), /*check=*/true, 5));
+  const auto v = first_violation(s, rfc_v1(), /*check=*/true, 5);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->rule, "anon_vma freed while in use");
+  EXPECT_TRUE(v->during);
+  EXPECT_EQ(v->op, "P fork C");
+  EXPECT_NE(v->message.find("anon_vma #1 is freed with num_children 2 and num_active_vmas 1"),
+            std::string::npos)
+      << v->message;
+}
+
 // --- rfc-v2: where the counters change, and the locks that costs ---
 
 TEST(RfcV2, AllocatorTakesTheRootLockForANewRoot) {
@@ -321,15 +446,15 @@ TEST(RfcV2, FailedForkAllocationsUnwindCleanly) {
                                       "-avc anon_vma_fork", "-avc unlink_anon_vmas"}));
 }
 
-// --- cleanup-2026 ---
+// --- linux-7.0: the January 2026 clean-up as merged (designs-2026.md §4.1) ---
 
-TEST(Cleanup2026, ReusingForkAllocatesAndReleasesItsOwnPair) {
+TEST(Linux70, ReusingForkAllocatesAndReleasesItsOwnPair) {
   // anon_vma_fork allocates anon_vma and AVC before anon_vma_clone; the
   // clone reuses Y (no VMA, one child), so both are released: +1/-1
   // anon_vma, +1/-1 AVC next to the 3 cloned AVCs, in that order.
   const std::string s = std::string(kFaulted) + "P fork C\nC fork D\nC exit\nD fork E\n";
   EXPECT_EQ(counts(last(run(s, linux_6_18()))), (std::vector<int>{0, 0, 3, 0}));
-  const auto r = run(s, cleanup_2026());
+  const auto r = run(s, linux_7_0());
   EXPECT_EQ(counts(last(r)), (std::vector<int>{1, 1, 4, 1}));
   EXPECT_EQ(
       events(last(r)),
@@ -339,24 +464,24 @@ TEST(Cleanup2026, ReusingForkAllocatesAndReleasesItsOwnPair) {
   EXPECT_EQ(locks(last(r)), locks(last(run(s, linux_6_18()))));
 }
 
-TEST(Cleanup2026, NonReusingForkAllocatesFirst) {
+TEST(Linux70, NonReusingForkAllocatesFirst) {
   // Same counts as 6.18, (1,0,k+1,0); the order is a, c, clone-c... where
   // 6.18 has clone-c..., a, c.
-  const auto r = run(std::string(kFaulted) + "P fork C\nC fork D\n", cleanup_2026());
+  const auto r = run(std::string(kFaulted) + "P fork C\nC fork D\n", linux_7_0());
   EXPECT_EQ(counts(last(r)), (std::vector<int>{1, 0, 3, 0}));
   EXPECT_EQ(events(last(r)),
             (std::vector<std::string>{"+anon_vma anon_vma_fork", "+avc anon_vma_fork",
                                       "+avc anon_vma_clone", "+avc anon_vma_clone"}));
 }
 
-TEST(Cleanup2026, FailedCloneFreesUnlinkedAvcsWithoutTheLock) {
+TEST(Linux70, FailedCloneFreesUnlinkedAvcsWithoutTheLock) {
   // C (chain 2) splits its middle: the first __split_vma clones 2 AVCs,
   // allocations 6 and 7 of the script; the 7th fails. 6.18 had linked the
   // first under the root lock, drops it, and unlink_anon_vmas retakes it to
   // free it; the clean-up allocated without the lock and just frees it.
   const std::string s = std::string(kFaulted) + "P fork C\nC mprotect 2 2 r\n";
   const auto base = run(s, linux_6_18(), 7);
-  const auto clean = run(s, cleanup_2026(), 7);
+  const auto clean = run(s, linux_7_0(), 7);
   EXPECT_EQ(last(base).result, "ENOMEM");
   EXPECT_EQ(last(clean).result, "ENOMEM");
   EXPECT_EQ(events(last(base)),
@@ -365,6 +490,48 @@ TEST(Cleanup2026, FailedCloneFreesUnlinkedAvcsWithoutTheLock) {
             (std::vector<std::string>{"+avc anon_vma_clone", "-avc anon_vma_clone"}));
   EXPECT_EQ(locks(last(base))["anon_vma_root_write"], 2u);
   EXPECT_EQ(locks(last(clean))["anon_vma_root_write"], 0u);
+}
+
+// --- linux-7.0-pre-fix: before "mm/rmap: clear vma->anon_vma on error" ---
+
+// examples/18-mmap-merge.rml's last case: [60,64) unfaulted, [68,72)
+// faulted (allocations 1, 2: AVC, root E); mapping [64,68) between them
+// makes [60,64) the merge target, and its dup_anon_vma clones E's one AVC
+// (allocation 3).
+constexpr const char* kMergeUnfaulted =
+    "spawn P\nP mmap 60 4\nP mmap 68 4\nP write 68\nP mmap 64 4\nP exit\n";
+
+TEST(Linux70PreFix, AFailedMergeCloneLeavesTheVmaPointingAtAnUncountedAnonVma) {
+  // cleanup_partial_anon_vmas freed the AVC but, before the fix, not
+  // dst->anon_vma, which dup_anon_vma had set to E: [60,64) has an
+  // anon_vma and an empty chain (I1) right after the failed merge.
+  EXPECT_FALSE(first_violation(kMergeUnfaulted, linux_7_0(), /*check=*/true, 3));
+  const auto v = first_violation(kMergeUnfaulted, linux_7_0_pre_fix(), /*check=*/true, 3);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->rule, "I1 anon_vma_vs_chain");
+  EXPECT_EQ(v->op, "P mmap 64 4");
+  EXPECT_FALSE(v->during);
+  // Without the injected failure the merge succeeds under both: same counts.
+  EXPECT_EQ(counters(kMergeUnfaulted, linux_7_0_pre_fix()), counters(kMergeUnfaulted, linux_7_0()));
+}
+
+TEST(Linux70PreFix, TheStalePointerUnderflowsNumActiveVmasAtTeardown) {
+  // The commit's "counter underflow and kernel warning at process
+  // teardown": [60,64)'s unlink takes E's count from 1 to 0, [68,72)'s
+  // below.
+  const auto r = [] {
+    const Script script = parse(kMergeUnfaulted);
+    RunOptions o;
+    o.profile = &linux_7_0_pre_fix();
+    o.fail_alloc = 3;
+    return run_script(script, o);
+  }();
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->ops.size(), 6u);
+  ASSERT_TRUE(r->violation);
+  EXPECT_EQ(r->violation->rule, "num_active_vmas underflow");
+  EXPECT_EQ(r->violation->op, "P exit");
+  EXPECT_TRUE(r->violation->during);
 }
 
 // --- degree (3.19 - 5.19) and the double reuse ---
@@ -530,6 +697,7 @@ TEST(Profiles, EveryAllocationFailureUnwinds) {
                         "E mprotect 2 2 r\nE mprotect 2 2 rw\n";
   const Script script = parse(s);
   for (const Profile* p : profiles()) {
+    if (p == &rfc_v1()) continue;  // its ENOMEM paths leak: RfcV1 tests above
     int allocations = 0;
     for (const OpRecord& op : run(s, *p).ops)
       allocations += op.counts.anon_vma_alloc + op.counts.avc_alloc;
