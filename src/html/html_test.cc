@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rmaplab/html.h"
+#include "rmaplab/kernel.h"
 #include "rmaplab/profile.h"
 #include "rmaplab/script.h"
 
@@ -221,6 +222,61 @@ TEST_F(HtmlInBrowser, TwoProfilesMarkTheFirstDivergence) {
   for (const json& banner : b.result.at("banners"))
     if (banner.get<std::string>().find("first divergence") != std::string::npos) marked = true;
   EXPECT_TRUE(marked) << b.result.at("banners").dump();
+}
+
+// 3.19-5.19's reuse rule on the CVE's script: the checker finds I11 broken
+// after the sixth fork, and the page shows it there with what I11 demands.
+TEST_F(HtmlInBrowser, AViolationIsShownAtItsOperationWithTheRule) {
+  auto script = load_script(example("cve-2022-42703.rml"));
+  ASSERT_TRUE(script);
+  HtmlOptions options;
+  options.profiles = {model::find_profile("degree")};
+  ASSERT_NE(options.profiles[0], nullptr);
+  const fs::path page = scratch("cve.html");
+  {
+    std::ofstream out(page, std::ios::binary);
+    auto summary = write_html_report(*script, options, out);
+    ASSERT_TRUE(summary);
+    ASSERT_TRUE(summary->violation);
+    EXPECT_EQ(summary->violation->rule.substr(0, 4), "I11 ");
+  }
+  const Browser b = load(page, "#selftest");
+  EXPECT_TRUE(b.result.at("errors").empty()) << b.result.at("errors").dump();
+  const json& v = b.result.at("runs")[0].at("violation");
+  EXPECT_EQ(v.at("op"), "G5 fork G6");
+  EXPECT_EQ(v.at("explanation"), rule_explanation("I11"));
+  // The operation it broke at, and only that one, says so.
+  const json& steps = b.result.at("steps");
+  for (std::size_t i = 1; i < steps.size(); ++i)
+    EXPECT_EQ(steps[i].at("violation_here"), i + 1 == steps.size()) << i;
+}
+
+// The kernel's observations beside the model's: under 6.18 every operation
+// agrees; under a rule without reuse the forks after the chain has grown
+// allocate what the kernel does not, and those cells are red.
+TEST_F(HtmlInBrowser, KernelBesideTheModelMarksMismatchesInRed) {
+  if (auto probe = kernel::probe(); !probe) GTEST_SKIP() << probe.error().message;
+  auto script = load_script(example("04-deep-fork-chain-reuse.rml"));
+  ASSERT_TRUE(script);
+  for (const char* profile : {"linux-6.18", "no-reuse"}) {
+    SCOPED_TRACE(profile);
+    HtmlOptions options;
+    options.kernel = true;
+    options.profiles = {model::find_profile(profile)};
+    const fs::path page = scratch(std::string("kernel-") + profile + ".html");
+    std::ofstream out(page, std::ios::binary);
+    auto summary = write_html_report(*script, options, out);
+    out.close();
+    ASSERT_TRUE(summary);
+    ASSERT_EQ(summary->kernel_error, "");
+    const bool agree = std::string(profile) == "linux-6.18";
+    EXPECT_EQ(summary->kernel_differences == 0, agree);
+    const Browser b = load(page, "#selftest");
+    EXPECT_TRUE(b.result.at("errors").empty()) << b.result.at("errors").dump();
+    int red = 0;
+    for (const json& s : b.result.at("steps")) red = std::max(red, s.at("mismatches").get<int>());
+    EXPECT_EQ(red == 0, agree);
+  }
 }
 
 TEST(RuleExplanation, NamesWhatEachCheckerRuleDemands) {
