@@ -186,6 +186,11 @@
       marks.appendChild(sv('rect', {x: x - 1, y: cls === 'differs' ? 7 : 0, width: 3, height: 7, class: cls}));
     };
     for (const i of profileDiffers.keys()) mark(i, 'differs');
+    if (D.profiles && D.profiles.divergence) {
+      const i = D.profiles.divergence.index;
+      marks.appendChild(sv('rect', {x: Math.floor(i / n * 1000), y: 0, width: Math.max(4, 1000 / n), height: 14,
+        class: 'divergence'}));
+    }
     if (kernelOps) kernelOps.forEach((k, i) => { if (k[3].length) mark(i, 'mismatch'); });
     runs.forEach((r) => { if (r.violation || r.error) mark(r.count - 1, 'violation'); });
     marks.appendChild(sv('rect', {id: 'cursor', x: 0, y: 0, width: 2, height: 14, class: 'cursor'}));
@@ -206,7 +211,9 @@
     for (let i = from; i < Math.min(n, from + 15); ++i) {
       const op = opAt(runs[0], i) || opAt(runs[1], i);
       const tr = el('tr', {'data-index': i});
-      if (i === sel) tr.className = 'selected';
+      const first = D.profiles && D.profiles.divergence && D.profiles.divergence.index === i;
+      tr.className = (i === sel ? 'selected' : '') + (first ? ' first-divergence' : '');
+      if (first) tr.title = 'the first divergence';
       const cells = [op[LINE], op[TEXT], op[RESULT], '+' + op[COUNTS][0] + '/-' + op[COUNTS][1],
         '+' + op[COUNTS][2] + '/-' + op[COUNTS][3], op[LIVE_AV], op[LIVE_AVC]];
       const classes = ['', 'op', '', '', '', '', ''];
@@ -301,6 +308,9 @@
   const panels = runs.map((r) => {
     const box = el('div', {class: 'state'});
     box.appendChild(el('h2', {}, runs.length > 1 ? r.profile : 'state after the selected operation'));
+    box.appendChild(el('div', {class: 'state-key'}, 'VMAs by process, left; anon_vmas as their forest, right; ' +
+      'AVC edges blue (the VMA\'s own anon_vma bold), parent edges dashed; orange: changed by the operation' +
+      (D.folios ? '; pages: green an exclusive anonymous folio, orange one mapped more than once, grey the zero page, blue shmem' : '')));
     const svg = sv('svg', {class: 'state-svg', 'data-profile': r.profile});
     box.appendChild(svg);
     states.appendChild(box);
