@@ -175,7 +175,7 @@ RunOutcome write_run(const Script& script, const model::Profile* profile, bool f
     if (sim.violation() && sim.violation()->during)
       buf += "[]";
     else
-      shape = changes.next(state, buf);
+      shape = changes.next(state, script.ops[sim.next_op() - 1], buf);
     buf += ']';
     const std::uint64_t columns[8] = {op.at("live").at("anon_vma").get<std::uint64_t>(),
                                       op.at("live").at("avc").get<std::uint64_t>(),

@@ -16,7 +16,8 @@
 //     p process (key slot): name
 //     v VMA (key id): [slot, start, end, prot, pgoff, shmem, anon_vma, [chain], present]
 //     a anon_vma (key id): [root, parent, refcount, num_children, num_active_vmas]
-//     f page (key slot * 2^24 + page): [folio, mapcount, anon_vma, zero, shmem, exclusive]
+//     f page (key slot * 2^24 + page): [folio, anon_vma, zero, shmem, exclusive]; a
+//       folio's mapcount is the pages that name it (the zero page aside)
 (function () {
   'use strict';
   const errors = [];
@@ -331,6 +332,9 @@
       bySlot.get(v[0]).push([id, v]);
     }
     const pagesBySlot = new Map();
+    const mapcount = new Map();
+    if (D.folios)
+      for (const f of pages.values()) if (!f[2]) mapcount.set(f[0], (mapcount.get(f[0]) || 0) + 1);
     if (D.folios)
       for (const [key, f] of pages) {
         const slot = Math.floor(key / PAGE_KEY);
@@ -369,10 +373,11 @@
           let px = 236;
           const inside = slotPages.filter(([pg]) => pg >= v[1] && pg < v[2]);
           for (const [pg, f] of inside.slice(0, 12)) {
-            const cls = f[3] ? 'zero' : f[4] ? 'shmem' : f[1] > 1 ? 'cow' : 'anon';
+            const mc = f[2] ? 0 : mapcount.get(f[0]);
+            const cls = f[2] ? 'zero' : f[3] ? 'shmem' : mc > 1 ? 'cow' : 'anon';
             const r = sv('rect', {x: px, y: y + 4, width: 6, height: 10, class: 'page ' + cls, 'data-folio': f[0]});
-            r.appendChild(sv('title', {}, 'page ' + pg + ': ' + (f[3] ? 'zero page' : 'folio #' + f[0] +
-              ', mapcount ' + f[1] + (f[2] ? ', anon_vma #' + f[2] : '') + (f[5] ? ', exclusive' : ''))));
+            r.appendChild(sv('title', {}, 'page ' + pg + ': ' + (f[2] ? 'zero page' : 'folio #' + f[0] +
+              ', mapcount ' + mc + (f[1] ? ', anon_vma #' + f[1] : '') + (f[4] ? ', exclusive' : ''))));
             vg.appendChild(r);
             px += 7;
           }
@@ -554,7 +559,7 @@
     plot('anon_vma_chain length over the run', [
       ...series((p) => p[4], 's0', 'longest chain'),
       ...series((p) => p[3].map((x, i) => p[2][i] ? x / p[2][i] : 0), 's1', 'AVCs per VMA with an anon_vma')]);
-    plot('rmap walks over the run (every mapped anonymous folio, once)', [
+    plot('rmap walks of the folios each read or write touched', [
       ...series((p) => p[6], 's2', 'of them mapping the folio'),
       ...series((p) => p[5], 's0', 'VMAs visited (candidates)'),
       ...series((p) => p[7], 's1', 'longest walk')]);
