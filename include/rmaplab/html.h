@@ -1,12 +1,13 @@
 // `rmaplab report`: one self-contained HTML page of a run (src/html).
 //
 // The page holds no full state per operation: the library replays the run
-// through the driver (Simulation) and, after each operation, compares the
-// read-only State view with what it saw after the previous one, writing only
-// what changed (a process, a VMA, an anon_vma or, with folios, a present
-// page: before and after, so the page can step both ways). The page's
-// script replays those changes to draw the state after any operation as
-// SVG, so its memory follows the run's changes, not operations x state.
+// through the driver (Simulation) and, after each operation, reads through
+// the read-only State view what the operation could have changed (the
+// processes it acted on) and writes only what did change: a process, a
+// VMA, an anon_vma or, with folios, a present page, as its new value. The
+// page's script replays those changes (keeping what each replaced, to step
+// back) to draw the state after any operation as SVG, so its memory follows
+// the run's changes, not operations x state.
 //
 // With two profiles both runs are replayed side by side and the first
 // divergence (src/diff's compare_profiles) is marked; with the kernel, the
