@@ -23,6 +23,10 @@ std::span<const Subcommand> subcommands() {
        setup_verify},
       {"profiles", "List the rule sets (profiles) --profile accepts", setup_profiles},
       {"diff", "Run a script under two profiles and show what differs per operation", setup_diff},
+      {"report",
+       "Write one self-contained HTML page of a run: timeline, state as SVG, plots, profiles, "
+       "kernel",
+       setup_report},
       {"gen", "Write a random valid workload script; the seed reproduces it", setup_gen},
       {"fuzz",
        "Run generated scripts with the invariant checker (and the kernel); shrink a failure",
