@@ -260,7 +260,10 @@ json kernel_data(const Script& script, const model::Profile* profile, HtmlSummar
   for (const OpComparison& o : v.comparison.ops) {
     json kinds = json::array();
     for (const DiffKind k : o.differs) kinds.push_back(to_string(k));
-    ops.push_back({o.line, o.kernel_result, o.kernel, std::move(kinds)});
+    const Counts& k = o.kernel;
+    ops.push_back({o.line, o.kernel_result,
+                   json::array({k.anon_vma_alloc, k.anon_vma_free, k.avc_alloc, k.avc_free}),
+                   std::move(kinds)});
   }
   json first = json::array();
   for (const Difference& d : v.comparison.first)
