@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "rmaplab/vm.h"
 #include "vm/subprocess.h"
@@ -133,6 +134,27 @@ Result<std::pair<std::string, std::string>> image_package(const KnownKernel& k,
   return std::pair{pkg, version};
 }
 
+// The packages beside the image package that hold the image and its config
+// on newer Debian kernels (7.x: linux-binary-VER has the vmlinuz,
+// linux-base-VER the config); none on 6.1 and 6.12.
+Result<std::vector<std::string>> split_packages(const std::string& image_pkg,
+                                                const AptConfig& apt) {
+  auto deps = run_ok(apt.command("apt-cache", {"depends", image_pkg}),
+                     fmt::format("looking up {}", image_pkg));
+  if (!deps.ok()) return deps.error();
+  const std::string suffix = image_pkg.substr(std::string_view("linux-image-").size());
+  std::vector<std::string> out;
+  std::istringstream lines(*deps);
+  for (std::string line; std::getline(lines, line);) {
+    auto at = line.find("Depends: ");
+    if (at == std::string::npos) continue;
+    const std::string dep = line.substr(at + 9);
+    for (std::string_view prefix : {"linux-binary-", "linux-base-"})
+      if (dep == std::string(prefix) + suffix) out.push_back(dep);
+  }
+  return out;
+}
+
 // The image and config in an unpacked package: boot/vmlinuz-VER and
 // boot/config-VER (bookworm), or usr/lib/modules/VER/{vmlinuz,config}.
 std::pair<fs::path, fs::path> find_image(const fs::path& root) {
@@ -232,24 +254,32 @@ Result<CachedKernel> fetch_kernel(std::string_view name, const std::string& dir,
     }
   } cleanup{tmp};
 
-  log(fmt::format("downloading {} {}", pkg->first, pkg->second));
-  if (auto d = run_ok(apt.command("apt-get", {"download", pkg->first}),
-                      fmt::format("downloading {}", pkg->first), tmp.string());
-      !d.ok())
-    return d.error();
-  fs::path deb;
+  auto split = split_packages(pkg->first, apt);
+  if (!split.ok()) return split.error();
+  std::vector<std::string> packages = {pkg->first};
+  packages.insert(packages.end(), split->begin(), split->end());
+  for (const std::string& p : packages) {
+    log(fmt::format("downloading {} {}", p, pkg->second));
+    if (auto d = run_ok(apt.command("apt-get", {"download", p}), fmt::format("downloading {}", p),
+                        tmp.string());
+        !d.ok())
+      return d.error();
+  }
+  std::vector<fs::path> debs;
   for (const fs::directory_entry& e : fs::directory_iterator(tmp, ec))
-    if (e.path().extension() == ".deb") deb = e.path();
-  if (deb.empty()) return Error{fmt::format("apt-get download left no .deb for {}", pkg->first)};
-  log(fmt::format("unpacking {}", deb.filename().string()));
-  if (auto x = run_ok({"dpkg-deb", "-x", deb.string(), (tmp / "x").string()},
-                      fmt::format("unpacking {}", deb.filename().string()));
-      !x.ok())
-    return x.error();
+    if (e.path().extension() == ".deb") debs.push_back(e.path());
+  if (debs.empty()) return Error{fmt::format("apt-get download left no .deb for {}", pkg->first)};
+  for (const fs::path& deb : debs) {
+    log(fmt::format("unpacking {}", deb.filename().string()));
+    if (auto x = run_ok({"dpkg-deb", "-x", deb.string(), (tmp / "x").string()},
+                        fmt::format("unpacking {}", deb.filename().string()));
+        !x.ok())
+      return x.error();
+  }
   auto [image, config] = find_image(tmp / "x");
   if (image.empty())
-    return Error{fmt::format("{} holds no boot/vmlinuz-* or usr/lib/modules/*/vmlinuz",
-                             deb.filename().string())};
+    return Error{fmt::format("{} hold no boot/vmlinuz-* or usr/lib/modules/*/vmlinuz",
+                             fmt::join(packages, ", "))};
   const fs::path out = tmp / "out";
   fs::create_directories(out, ec);
   fs::rename(image, out / "vmlinuz", ec);
