@@ -72,12 +72,30 @@ Result<std::vector<std::string>> libraries(const std::string& exe) {
   return libs;
 }
 
+std::string temp_root() {
+  const char* t = std::getenv("TMPDIR");
+  return t && *t ? t : "/tmp";
+}
+
+// Directories of runs that were killed outright (SIGKILL leaves no chance to
+// clean up): rmaplab-guest-PID-* whose PID is gone.
+void remove_stale_temp_dirs() {
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(temp_root(), ec)) {
+    const std::string name = e.path().filename().string();
+    if (!name.starts_with("rmaplab-guest-")) continue;
+    const long pid = std::strtol(name.c_str() + 14, nullptr, 10);
+    if (pid > 0 && pid != getpid() && kill(pid_t(pid), 0) != 0 && errno == ESRCH)
+      fs::remove_all(e.path(), ec);
+  }
+}
+
 // A private temporary directory, removed with everything in it.
 class TempDir {
  public:
   static Result<TempDir> create() {
-    const char* t = std::getenv("TMPDIR");
-    std::string templ = fmt::format("{}/rmaplab-guest-XXXXXX", t && *t ? t : "/tmp");
+    remove_stale_temp_dirs();
+    std::string templ = fmt::format("{}/rmaplab-guest-{}-XXXXXX", temp_root(), getpid());
     if (!mkdtemp(templ.data()))
       return Error{
           fmt::format("cannot create a temporary directory {}: {}", templ, std::strerror(errno))};
