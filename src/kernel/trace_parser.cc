@@ -88,7 +88,8 @@ TraceRecord parse_kmem(const Header& h, bool alloc, std::string_view body) {
   auto name = field(body, "name");
   auto bytes = field(body, "bytes_alloc");
   // Frees name their cache on every kernel verify supports; allocations
-  // name it from 6.13 on, and before that have bytes_alloc.
+  // name it on newer kernels (6.18, 7.3; not 6.1, 6.12) and otherwise have
+  // bytes_alloc.
   if (!site || !ptr || (!name && (!alloc || !bytes)))
     return MalformedRecord{"kmem event without call_site, ptr and name: " + std::string(body)};
   if (bytes && !parse_number(*bytes, &r.bytes_alloc))

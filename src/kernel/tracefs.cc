@@ -58,7 +58,8 @@ Status check_kmem_events() {
           fmt::format("the kernel has no trace event kmem:{} ({})", ev, format.error().message)};
     for (std::string_view f : {"call_site;", "ptr;", "name;"}) {
       if (format->find(f) != std::string::npos) continue;
-      // Allocations before 6.13 have no name: their size tells (classify).
+      // Allocations on older kernels (6.1, 6.12) have no name: their size
+      // tells (classify).
       if (f == "name;" && ev == "kmem_cache_alloc" &&
           format->find("bytes_alloc;") != std::string::npos)
         continue;

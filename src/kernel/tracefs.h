@@ -36,7 +36,8 @@ void remove_stale_instances();
 // which allocate anon_vma objects too (classify() tells them apart).
 std::string event_filter(std::span<const FunctionRange> avc_ranges, bool name = true);
 
-// Whether kmem_cache_alloc has a `name` field (6.13 and later).
+// Whether kmem_cache_alloc has a `name` field (6.18 and 7.3 have; 6.1 and
+// 6.12 do not).
 bool alloc_event_has_name();
 
 class TraceInstance {
