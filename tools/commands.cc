@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 
 #include "command.h"
-#include "rmaplab/profile.h"
 #include "rmaplab/printable.h"
+#include "rmaplab/profile.h"
 #include "rmaplab/suggest.h"
 
 namespace rmaplab::cli {
@@ -21,6 +21,8 @@ std::span<const Subcommand> subcommands() {
        "Run scripts (files, directories, or --generate N) on the running kernel (root) and compare "
        "with the model",
        setup_verify},
+      {"kernels", "Other kernels for verify --kernel: list, fetch NAME (Debian), check IMAGE",
+       setup_kernels},
       {"profiles", "List the rule sets (profiles) --profile accepts", setup_profiles},
       {"diff", "Run a script under two profiles and show what differs per operation", setup_diff},
       {"report",

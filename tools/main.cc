@@ -10,6 +10,7 @@
 #include "command.h"
 #include "options.h"
 #include "rmaplab/printable.h"
+#include "rmaplab/vm.h"
 
 #ifndef RMAPLAB_VERSION
 #define RMAPLAB_VERSION "unknown"
@@ -54,15 +55,13 @@ int usage_error(const CLI::App& app, const std::string& message) {
   return static_cast<int>(ExitCode::usage);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run_cli(int argc, char** argv) {
   CLI::App app{
       "rmaplab: a laboratory for Linux 6.18's anonymous reverse mapping "
       "(anon_vma, anon_vma_chain, mm/rmap.c)",
       "rmaplab"};
-  app.set_version_flag("--version",
-                       fmt::format("rmaplab {} (model: {})", RMAPLAB_VERSION, rmaplab::model::kDefaultProfile));
+  app.set_version_flag("--version", fmt::format("rmaplab {} (model: {})", RMAPLAB_VERSION,
+                                                rmaplab::model::kDefaultProfile));
   app.require_subcommand(0, 1);
   app.allow_extras();
   std::vector<std::pair<CLI::App*, Runner>> runners;
@@ -113,4 +112,19 @@ int main(int argc, char** argv) {
     return static_cast<int>(finish_output(sub->get_name(), run()));
   }
   return usage_error(app, "rmaplab: no subcommand given");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // In a QEMU guest of `rmaplab verify --kernel`, this binary is /init.
+  if (rmaplab::vm::is_guest_init(argc, argv))
+    rmaplab::vm::guest_main([](std::vector<std::string> args) {
+      std::string self = "rmaplab";
+      std::vector<char*> av{self.data()};
+      for (std::string& a : args) av.push_back(a.data());
+      av.push_back(nullptr);
+      return run_cli(int(av.size() - 1), av.data());
+    });
+  return run_cli(argc, argv);
 }

@@ -13,6 +13,11 @@
 // end. With --json every error is a document {"error": {...}} on stdout too,
 // and the sentence on stderr. On a terminal, progress is shown on stderr.
 //
+// --kernel IMAGE|NAME: the same in a QEMU guest booting that kernel
+// (rmaplab/vm.h): its output passed through, its exit code returned; a
+// guest whose kernel fails (a panic, oops, BUG or WARNING on its console, no
+// result, a timeout) exits 1 with a console excerpt.
+//
 // Exit code: the largest that applies to any script: 0 all agree, 1 one
 // differs, 2 a script error or a bad option (the other scripts still run),
 // 3 the kernel cannot be observed (probed once before anything runs; a run
@@ -33,6 +38,7 @@
 #include "command.h"
 #include "rmaplab/kernel.h"
 #include "rmaplab/verify.h"
+#include "rmaplab/vm.h"
 
 namespace rmaplab::cli {
 
@@ -43,6 +49,8 @@ struct VerifyCommand {
   // Numbers as given: checked by run_verify() so a bad one is one sentence.
   std::string generate, seed, procs, ops;
   std::string profile{model::kDefaultProfile};  // the model's rules
+  // --kernel IMAGE|NAME: verify in a QEMU guest booting that kernel.
+  std::string kernel, cache, timeout{"600"}, memory{"256"};
 };
 
 namespace {
@@ -207,6 +215,55 @@ ExitCode verify_many(const VerifyCommand& o, const GenerateOptions& generate,
   return code;
 }
 
+// The same verify inside a guest booting o.kernel: the guest runs this
+// binary with the same options and the scripts copied in; its output is
+// passed through, and a guest that fails (console, timeout) is a failure.
+ExitCode verify_in_guest(const VerifyCommand& o, report::Reporter& reporter) {
+  auto timeout = number("--timeout", o.timeout, 1, 86400);
+  if (!timeout.ok()) return fail(reporter, timeout.error().message, ExitCode::usage);
+  auto memory = number("--memory", o.memory, 128, 16384);
+  if (!memory.ok()) return fail(reporter, memory.error().message, ExitCode::usage);
+  auto kernel = vm::resolve_kernel(o.kernel, o.cache, true,
+                                   [&](const std::string& line) { reporter.message(line); });
+  if (!kernel.ok())
+    return fail(reporter, fmt::format("rmaplab verify: {}", kernel.error().message),
+                ExitCode::unobservable);
+  vm::GuestJob job;
+  job.image = kernel->image;
+  job.timeout_s = int(*timeout);
+  job.memory_mb = int(*memory);
+  job.args = {"verify"};
+  for (const std::string& s : o.scripts) job.args.push_back(s);
+  if (o.kernel_only) job.args.push_back("--kernel-only");
+  if (o.json) job.args.push_back("--json");
+  for (const auto& [flag, value] : {std::pair{"--generate", &o.generate},
+                                    {"--seed", &o.seed},
+                                    {"--procs", &o.procs},
+                                    {"--ops", &o.ops}})
+    if (!value->empty()) {
+      job.args.push_back(flag);
+      job.args.push_back(*value);
+    }
+  job.args.push_back("--profile");
+  job.args.push_back(o.profile);
+  if (Status s = vm::add_script_files(o.scripts, &job); !s.ok())
+    return fail(reporter, fmt::format("rmaplab verify: {}", s.error().message), ExitCode::usage);
+  auto r = vm::run_guest(job);
+  if (!r.ok())
+    return fail(reporter, fmt::format("rmaplab verify: {}", r.error().message),
+                ExitCode::unobservable);
+  if (!r->failure.empty())
+    return fail(reporter,
+                fmt::format("rmaplab verify: the guest booting {} failed after {:.1f} s: {}",
+                            job.image, r->seconds, r->failure),
+                ExitCode::disagreement);
+  std::cout << r->out << std::flush;
+  std::cerr << r->err;
+  reporter.message(fmt::format("guest: {} under QEMU ({}), {:.1f} s from start to power-off",
+                               job.image, r->accel, r->seconds));
+  return r->exit_code >= 0 && r->exit_code <= 4 ? ExitCode(r->exit_code) : ExitCode::unobservable;
+}
+
 }  // namespace
 
 ExitCode run_verify(const VerifyCommand& o) {
@@ -221,6 +278,7 @@ ExitCode run_verify(const VerifyCommand& o) {
                 ExitCode::usage);
   auto profile = find_profile(o.profile);
   if (!profile) return fail(reporter, profile.error().message, ExitCode::usage);
+  if (!o.kernel.empty()) return verify_in_guest(o, reporter);
   std::error_code ec;
   const bool one =
       generate->count == 0 && o.scripts.size() == 1 &&
@@ -246,6 +304,17 @@ Runner setup_verify(CLI::App& app) {
   app.add_option("--ops", o->ops, "Operations per generated script (1 to 1,000,000, default 60)")
       ->type_name("K");
   add_profile_option(app, o->profile);
+  app.add_option("--kernel", o->kernel,
+                 "Verify in a QEMU guest booting this kernel: an image file, or a name 'rmaplab "
+                 "kernels list' shows (fetched if not cached)")
+      ->type_name("IMAGE|NAME");
+  o->cache = vm::default_cache_dir();
+  app.add_option("--cache", o->cache, "With --kernel NAME: where fetched kernels are kept")
+      ->type_name("DIR");
+  app.add_option("--timeout", o->timeout, "With --kernel: seconds the guest may take (default 600)")
+      ->type_name("S");
+  app.add_option("--memory", o->memory, "With --kernel: the guest's memory in MiB (default 256)")
+      ->type_name("MB");
   return [o] { return run_verify(*o); };
 }
 

@@ -118,6 +118,11 @@ Status Attributor::feed(std::string_view line) {
   if (function.empty()) function = function_at(avc_ranges_, kmem->call_site_addr);
   auto kind = classify(*kmem, function);
   if (!kind) return ok_status();
+  // A free whose trace shows no cache name (6.1 prints name= empty with
+  // hash-ptr off) is of the kind its object was allocated as.
+  if (!kmem->alloc && kmem->cache.empty() &&
+      live_ids_[static_cast<int>(ObjectKind::anon_vma)].contains(kmem->ptr))
+    kind = ObjectKind::anon_vma;
 
   // Events of script processes belong to the operation open now. Between
   // operations a script process must be idle: an event there is an error.

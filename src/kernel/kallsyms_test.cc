@@ -1,5 +1,6 @@
 #include "kernel/kallsyms.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "kernel/testdata.h"
@@ -25,6 +26,11 @@ TEST(Kallsyms, FunctionRangesEndAtTheNextSymbol) {
   EXPECT_EQ(event_filter(std::span(*r).first(1)),
             "name == \"anon_vma\" || (call_site >= 0xffffffff81604330 && "
             "call_site < 0xffffffff816043d0)");
+  // kmem_cache_alloc without a name field (6.1, 6.12): the call sites only.
+  EXPECT_EQ(event_filter(std::span(*r).first(2), false),
+            "(call_site >= 0xffffffff81604330 && call_site < 0xffffffff816043d0) || "
+            "(call_site >= " +
+                fmt::format("{:#x} && call_site < {:#x})", (*r)[1].start, (*r)[1].end));
 }
 
 TEST(Kallsyms, ColdPiecesBelongToTheirFunction) {

@@ -86,8 +86,14 @@ TraceRecord parse_kmem(const Header& h, bool alloc, std::string_view body) {
   auto site = field(body, "call_site");
   auto ptr = field(body, "ptr");
   auto name = field(body, "name");
-  if (!site || !ptr || !name)
+  auto bytes = field(body, "bytes_alloc");
+  // Frees name their cache on every kernel verify supports; allocations
+  // name it on newer kernels (6.18, 7.3; not 6.1, 6.12) and otherwise have
+  // bytes_alloc.
+  if (!site || !ptr || (!name && (!alloc || !bytes)))
     return MalformedRecord{"kmem event without call_site, ptr and name: " + std::string(body)};
+  if (bytes && !parse_number(*bytes, &r.bytes_alloc))
+    return MalformedRecord{"bad bytes_alloc: " + std::string(*bytes)};
   // "func+0x66/0x1e0", "func+0x66/0x1e0 [module]" (module is a separate
   // token), or a bare "0xffffffff81604386" when not symbolised.
   if (site->starts_with("0x")) {
@@ -103,7 +109,7 @@ TraceRecord parse_kmem(const Header& h, bool alloc, std::string_view body) {
   } else if (!parse_number(*ptr, &r.ptr, 16)) {
     return MalformedRecord{"bad ptr: " + std::string(*ptr)};
   }
-  r.cache = std::string(*name);
+  if (name) r.cache = std::string(*name);
   return r;
 }
 
@@ -145,9 +151,11 @@ std::optional<ObjectKind> classify(const KmemRecord& record, std::string_view fu
   // The AVC cache may be merged under another cache's name, so the call
   // site alone says whether this is an AVC.
   function = base_function_name(function);
-  if (std::find(kAvcCallSites.begin(), kAvcCallSites.end(), function) != kAvcCallSites.end())
-    return ObjectKind::anon_vma_chain;
-  return std::nullopt;
+  if (std::find(kAvcCallSites.begin(), kAvcCallSites.end(), function) == kAvcCallSites.end())
+    return std::nullopt;
+  if (record.alloc && record.cache.empty() && record.bytes_alloc != kAvcObjectSize)
+    return ObjectKind::anon_vma;
+  return ObjectKind::anon_vma_chain;
 }
 
 }  // namespace rmaplab::kernel

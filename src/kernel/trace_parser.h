@@ -51,7 +51,11 @@ struct KmemRecord {
   std::string function;
   std::uint64_t call_site_addr = 0;  // set only when function is empty
   std::uint64_t ptr = 0;
-  std::string cache;  // the name= field
+  std::string cache;  // the name= field; empty where the event has none
+  // bytes_alloc= (allocations): the object's size in its cache. What tells
+  // an anon_vma from an AVC where kmem_cache_alloc has no name field (6.1,
+  // 6.12): both come from __anon_vma_prepare and anon_vma_fork.
+  std::uint32_t bytes_alloc = 0;
 };
 
 // "CPU:N [LOST M EVENTS]": the ring buffer overflowed.
@@ -76,9 +80,15 @@ TraceRecord parse_trace_line(std::string_view line);
 // "anon_vma_clone.cold" -> "anon_vma_clone".
 std::string_view base_function_name(std::string_view symbol);
 
+// The size of struct anon_vma_chain on 64-bit kernels (every version with
+// the struct): what bytes_alloc shows for an AVC (slab_nomerge or not).
+inline constexpr std::uint32_t kAvcObjectSize = 64;
+
 // Whether a kmem record is an anon_vma or AVC event, given the function its
 // call site resolves to (the record's own `function`, or a lookup of
-// `call_site_addr` when the trace was not symbolised).
+// `call_site_addr` when the trace was not symbolised). An allocation without
+// a cache name (kernels before the field) from one of the call sites is an
+// AVC if it has the AVC's size, else an anon_vma.
 std::optional<ObjectKind> classify(const KmemRecord& record, std::string_view function);
 
 }  // namespace rmaplab::kernel

@@ -42,6 +42,38 @@ TEST(TraceParser, AnonVmaFree) {
   EXPECT_EQ(classify(r, r.function), ObjectKind::anon_vma);
 }
 
+// Debian's 6.1 (6.1.0-50-cloud-amd64, booted with slab_nomerge): its
+// kmem_cache_alloc has no name field; __anon_vma_prepare allocates both
+// objects, the AVC first, and only the size tells them apart.
+TEST(TraceParser, WithoutANameTheSizeTellsAnAnonVmaFromAnAvc) {
+  KmemRecord avc = kmem(
+      "          rmlh-1-77      [000] .....     3.302126: kmem_cache_alloc: "
+      "call_site=__anon_vma_prepare+0x30/0x190 ptr=ffff888003a4c1c0 bytes_req=64 "
+      "bytes_alloc=64 gfp_flags=GFP_KERNEL node=-1 accounted=true");
+  EXPECT_EQ(avc.cache, "");
+  EXPECT_EQ(avc.bytes_alloc, 64u);
+  EXPECT_EQ(classify(avc, avc.function), ObjectKind::anon_vma_chain);
+  KmemRecord av = kmem(
+      "          rmlh-1-77      [000] .....     3.302636: kmem_cache_alloc: "
+      "call_site=__anon_vma_prepare+0x107/0x190 ptr=ffff888003a4c1a0 bytes_req=96 "
+      "bytes_alloc=104 gfp_flags=GFP_KERNEL node=-1 accounted=true");
+  EXPECT_EQ(av.bytes_alloc, 104u);
+  EXPECT_EQ(classify(av, av.function), ObjectKind::anon_vma);
+  // Not an rmap function: whatever its size, not ours.
+  KmemRecord other = kmem(
+      "          rmlh-1-77      [000] .....     3.300837: kmem_cache_alloc: "
+      "call_site=vm_area_alloc+0x1a/0x50 ptr=ffff888003a4c000 bytes_req=152 bytes_alloc=152 "
+      "gfp_flags=GFP_KERNEL node=-1 accounted=true");
+  EXPECT_EQ(classify(other, other.function), std::nullopt);
+}
+
+TEST(TraceParser, AnAllocationWithNeitherNameNorSizeIsMalformed) {
+  TraceRecord r = parse_trace_line(
+      "          rmlh-1-77      [000] .....     3.302126: kmem_cache_alloc: "
+      "call_site=__anon_vma_prepare+0x30/0x190 ptr=ffff888003a4c1c0 bytes_req=64");
+  EXPECT_TRUE(std::holds_alternative<MalformedRecord>(r));
+}
+
 // The anon_vma_chain slab is merged with fs_cache: fork's fs_struct and its
 // free at exit print name=anon_vma_chain but are not AVCs.
 TEST(TraceParser, MergedCacheObjectsOfOtherCallersAreNotAvcs) {

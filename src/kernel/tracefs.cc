@@ -56,10 +56,16 @@ Status check_kmem_events() {
     if (!format.ok())
       return Error{
           fmt::format("the kernel has no trace event kmem:{} ({})", ev, format.error().message)};
-    for (std::string_view f : {"call_site;", "ptr;", "name;"})
-      if (format->find(f) == std::string::npos)
-        return Error{
-            fmt::format("the trace event kmem:{} has no field {}", ev, f.substr(0, f.size() - 1))};
+    for (std::string_view f : {"call_site;", "ptr;", "name;"}) {
+      if (format->find(f) != std::string::npos) continue;
+      // Allocations on older kernels (6.1, 6.12) have no name: their size
+      // tells (classify).
+      if (f == "name;" && ev == "kmem_cache_alloc" &&
+          format->find("bytes_alloc;") != std::string::npos)
+        continue;
+      return Error{
+          fmt::format("the trace event kmem:{} has no field {}", ev, f.substr(0, f.size() - 1))};
+    }
   }
   struct stat st;
   if (stat(root_path("instances").c_str(), &st) != 0)
@@ -85,11 +91,17 @@ void remove_stale_instances() {
   closedir(d);
 }
 
-std::string event_filter(std::span<const FunctionRange> avc_ranges) {
-  std::string f = "name == \"anon_vma\"";
+std::string event_filter(std::span<const FunctionRange> avc_ranges, bool name) {
+  std::string f = name ? "name == \"anon_vma\"" : "";
   for (const FunctionRange& r : avc_ranges)
-    f += fmt::format(" || (call_site >= {:#x} && call_site < {:#x})", r.start, r.end);
+    f += fmt::format("{}(call_site >= {:#x} && call_site < {:#x})", f.empty() ? "" : " || ",
+                     r.start, r.end);
   return f;
+}
+
+bool alloc_event_has_name() {
+  auto format = read_text_file(root_path("events/kmem/kmem_cache_alloc/format"));
+  return !format.ok() || format->find("name;") != std::string::npos;
 }
 
 Result<std::unique_ptr<TraceInstance>> TraceInstance::create(
@@ -113,7 +125,7 @@ Result<std::unique_ptr<TraceInstance>> TraceInstance::create(
       {"options/overwrite", "0"},  // a full buffer drops (and counts) new events
       {"options/hash-ptr", "0"},   // real object addresses
       {"options/event-fork", "1"},
-      {"events/kmem/kmem_cache_alloc/filter", filter},
+      {"events/kmem/kmem_cache_alloc/filter", event_filter(avc_ranges, alloc_event_has_name())},
       {"events/kmem/kmem_cache_free/filter", filter},
       {"tracing_on", "1"},
   };

@@ -32,7 +32,13 @@ Status check_kmem_events();
 void remove_stale_instances();
 
 // The event filter: anon_vma objects by cache name, AVCs by call site.
-std::string event_filter(std::span<const FunctionRange> avc_ranges);
+// Without `name` (kmem_cache_alloc before the field): the call sites only,
+// which allocate anon_vma objects too (classify() tells them apart).
+std::string event_filter(std::span<const FunctionRange> avc_ranges, bool name = true);
+
+// Whether kmem_cache_alloc has a `name` field (6.18 and 7.3 have; 6.1 and
+// 6.12 do not).
+bool alloc_event_has_name();
 
 class TraceInstance {
  public:
