@@ -21,6 +21,9 @@ std::span<const Subcommand> subcommands() {
        "Run scripts (files, directories, or --generate N) on the running kernel (root) and compare "
        "with the model",
        setup_verify},
+      {"inspect",
+       "Show a live process's anon_vma forest, read from the kernel's objects with BPF (root)",
+       setup_inspect},
       {"profiles", "List the rule sets (profiles) --profile accepts", setup_profiles},
       {"diff", "Run a script under two profiles and show what differs per operation", setup_diff},
       {"gen", "Write a random valid workload script; the seed reproduces it", setup_gen},
