@@ -38,11 +38,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "rmaplab/kernel_objects.h"
 #include "rmaplab/script.h"
 #include "rmaplab/status.h"
 
@@ -85,6 +87,7 @@ struct PageInfo {
 // alive=false and nothing else.
 struct ProcessState {
   int slot = -1;
+  int pid = 0;  // its helper's (0 once it exited)
   std::string name;
   bool alive = false;
   std::vector<VmaLayout> vmas;
@@ -96,6 +99,10 @@ struct OpResult {
   std::string result;               // "ok" or the errno name, e.g. "EFAULT"
   std::vector<Event> events;        // in trace order
   std::vector<ProcessState> after;  // only with Options::snapshot
+  // With Options::objects: the kernel's objects of the live processes in
+  // `after` (their arena VMAs, chains, the anon_vmas named and their trees,
+  // the folios of their present pages), read with BPF.
+  std::shared_ptr<const ObjectDump> objects;
   // Whether `after` lists every process created so far (a full snapshot) or
   // only those the operation touched (Options::snapshot_touched).
   bool after_all = true;
@@ -127,6 +134,10 @@ struct Options {
   // in full_snapshots (sorted).
   bool snapshot_touched = false;
   std::vector<std::size_t> full_snapshots;
+  // With snapshot: also read the kernel's objects (OpResult::objects) of the
+  // processes each snapshot lists; needs the BPF object reader
+  // (object_reader_available()).
+  bool objects = false;
 };
 
 // Receives each operation's result as soon as it is complete (its events

@@ -244,6 +244,7 @@ class Runner {
   Status drain_through(std::size_t index, Run* run);
   bool full_snapshot_after(std::size_t index);
   Status snapshot(const Op& op, bool full, OpResult* out);
+  Status snapshot_layouts(const Op& op, bool full, OpResult* out);
   Status capture(int slot, OpResult* out);
 
   const Script& script_;
@@ -388,6 +389,7 @@ Status Runner::capture(int slot, OpResult* out) {
   p.slot = slot;
   p.name = script_.procs[std::size_t(slot)];
   p.alive = helpers_->alive(slot);
+  if (p.alive) p.pid = helpers_->pid(slot);
   if (p.alive)
     if (Status s = snapshotter_->capture(helpers_->pid(slot), &p); !s.ok()) return s;
   out->after.push_back(std::move(p));
@@ -395,6 +397,28 @@ Status Runner::capture(int slot, OpResult* out) {
 }
 
 Status Runner::snapshot(const Op& op, bool full, OpResult* out) {
+  if (Status s = snapshot_layouts(op, full, out); !s.ok()) return s;
+  if (!options_.objects) return ok_status();
+  // The kernel's objects of the same processes: arena VMAs and present pages.
+  std::vector<ReadRequest> requests;
+  for (const ProcessState& p : out->after) {
+    if (!p.alive) continue;
+    ReadRequest& r = requests.emplace_back();
+    r.pid = p.pid;
+    r.start = kArenaBase;
+    r.end = kArenaBase + std::uint64_t(kArenaPages) * kPageSize;
+    for (const PageInfo& page : p.pages)
+      if (!page.zero_page)
+        r.page_addresses.push_back(kArenaBase + std::uint64_t(page.page) * kPageSize);
+  }
+  auto dump = std::make_shared<ObjectDump>();
+  ReadError error;
+  if (!read_objects(requests, dump.get(), &error)) return Error{error.message};
+  out->objects = std::move(dump);
+  return ok_status();
+}
+
+Status Runner::snapshot_layouts(const Op& op, bool full, OpResult* out) {
   out->after_all = full;
   if (!full) {
     if (Status s = capture(op.proc, out); !s.ok()) return s;

@@ -117,6 +117,12 @@ class Batcher {
       finish(index, std::move(v));
       return;
     }
+    if (options_.objects) {
+      // Object depth reads each script's own processes: one kernel run each.
+      flush();
+      finish(index, alone(script));
+      return;
+    }
     Member m;
     m.index = index;
     m.script = &script;
@@ -189,8 +195,8 @@ class Batcher {
       }
       v.comparison = m.comparer->take();
       m.comparer.reset();
-      v.comparison.model =
-          options_.profile ? std::string(options_.profile->name) : std::string(model::kDefaultProfile);
+      v.comparison.model = options_.profile ? std::string(options_.profile->name)
+                                            : std::string(model::kDefaultProfile);
       if (v.comparison.agree()) {
         v.outcome = Verification::Outcome::agree;
         finish(m.index, std::move(v));
