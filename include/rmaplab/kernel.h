@@ -39,6 +39,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -87,11 +88,11 @@ struct PageInfo {
 // alive=false and nothing else.
 struct ProcessState {
   int slot = -1;
-  int pid = 0;  // its helper's (0 once it exited)
   std::string name;
   bool alive = false;
   std::vector<VmaLayout> vmas;
   std::vector<PageInfo> pages;
+  int pid = 0;  // its helper's (0 once it exited); last, for aggregate initialisation
 };
 
 struct OpResult {
@@ -103,6 +104,16 @@ struct OpResult {
   // `after` (their arena VMAs, chains, the anon_vmas named and their trees,
   // the folios of their present pages), read with BPF.
   std::shared_ptr<const ObjectDump> objects;
+  // With Options::objects, where it could be measured: the writes the
+  // operation's process (and a child it forked) made to the rwsem counts of
+  // the roots its chains named before the operation, counted with hardware
+  // breakpoints (src/kernel/root_lock_counter.h): two per acquisition, read
+  // or write. Unset where those roots were more than 4, where the operation
+  // made a new root (first faults: it was not watched), at an exit (its
+  // teardown's writes are not counted: measured 0), or where a watched
+  // root's memory was reused by an anon_vma allocated in the operation.
+  std::optional<std::uint64_t> root_rwsem_writes;
+  std::size_t roots_watched = 0;
   // Whether `after` lists every process created so far (a full snapshot) or
   // only those the operation touched (Options::snapshot_touched).
   bool after_all = true;

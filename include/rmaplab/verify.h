@@ -74,6 +74,10 @@ struct Comparison {
   // "objects": the kernel's objects were read after every operation and
   // compared (DiffKind::objects); "events": results, events and snapshots only.
   std::string depth = "events";
+  // Operations whose root rwsem acquisitions were measured on the kernel
+  // (kernel::OpResult::root_rwsem_writes) and compared with the model's
+  // anon_vma_root_write + anon_vma_root_read; the other locks stay modelled.
+  std::size_t root_locks_measured = 0;
   std::string model{model::kDefaultProfile};  // the profile the model ran under
   bool agree() const { return differences == 0; }
 };

@@ -80,6 +80,7 @@ struct RunComparer::State {
     track_pointers(k);
     if (!k.after.empty()) snapshots(m, k);
     if (st && k.objects) objects(*st, k);
+    if (k.root_rwsem_writes) root_locks(m, *k.root_rwsem_writes);
     keep(std::move(oc));
   }
 
@@ -297,6 +298,21 @@ struct RunComparer::State {
                                                                  : std::string("?");
   }
 
+  // Root rwsem acquisitions: two writes to the count per acquisition.
+  void root_locks(const OpRecord& m, std::uint64_t writes) {
+    ++out_.root_locks_measured;
+    auto get = [&](const char* lock) {
+      auto it = m.locks.find(lock);
+      return it == m.locks.end() ? std::uint64_t{0} : it->second;
+    };
+    const std::uint64_t w = get("anon_vma_root_write"), r = get("anon_vma_root_read");
+    if (2 * (w + r) != writes)
+      differ(DiffKind::objects,
+             fmt::format("root rwsem: the model takes it {} times ({} write, {} read), the kernel "
+                         "{} times ({} writes to its count)",
+                         w + r, w, r, writes / 2.0, writes));
+  }
+
   // Object depth (kernel::OpResult::objects against the model's state).
   void objects(const ::rmaplab::State& st, const kernel::OpResult& k) {
     out_.depth = "objects";
@@ -488,6 +504,7 @@ nlohmann::json to_json(const Comparison& c) {
   nlohmann::json j;
   j["agree"] = c.agree();
   j["depth"] = c.depth;
+  j["root_locks_measured"] = c.root_locks_measured;
   j["operations_differing"] = c.differences;
   auto& first = j["first_difference"] = nlohmann::json::object();
   for (const Difference& d : c.first)
