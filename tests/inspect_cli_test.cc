@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -82,6 +84,20 @@ TEST_F(InspectCli, EachReasonItCannotReadHasItsOwnExitCode) {
   const auto kthread = run_cli({"inspect", "2"});  // kthreadd
   EXPECT_EQ(kthread.exit_code, 6);
   EXPECT_EQ(std::count(kthread.err.begin(), kthread.err.end(), '\n'), 1);
+  // Not root: the same command as nobody (setpriv, util-linux).
+  if (access("/usr/bin/setpriv", X_OK) == 0) {
+    const std::string cmd = "setpriv --reuid=65534 --regid=65534 --clear-groups '" + rmaplab_bin() +
+                            "' inspect 1 2>&1 >/dev/null; echo \"exit $?\"";
+    std::string out;
+    if (FILE* p = popen(cmd.c_str(), "r")) {
+      char buf[512];
+      while (fgets(buf, sizeof buf, p)) out += buf;
+      pclose(p);
+    }
+    EXPECT_EQ(out,
+              "reading the kernel's objects needs root (BPF programs and /proc/PID/pagemap "
+              "PFNs)\nexit 3\n");
+  }
   const auto range = run_cli({"inspect", "1", "--range", "10-5"});
   EXPECT_EQ(range.exit_code, 2);
   EXPECT_EQ(std::count(range.err.begin(), range.err.end(), '\n'), 1);

@@ -73,6 +73,7 @@ bool object_reader_available(ReadError* why) {
 namespace {
 
 constexpr std::uint64_t kPfKthread = 0x00200000;  // PF_KTHREAD, include/linux/sched.h
+constexpr int kRingBufferMiB = 8;                 // the ring buffer `records`
 
 class Reader {
  public:
@@ -270,8 +271,9 @@ class Reader {
     ring_buffer__consume(rb_);
     if (skel_->bss->lost) {
       *error = {ReadFailure::other,
-                fmt::format("process {}: {} records did not fit the reader's ring buffer", pid,
-                            skel_->bss->lost)};
+                fmt::format("process {} has more objects than the reader's {} MiB ring buffer "
+                            "holds ({} records lost); read less of it with --range",
+                            pid, kRingBufferMiB, skel_->bss->lost)};
       return false;
     }
     return true;

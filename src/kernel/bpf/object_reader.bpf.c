@@ -26,7 +26,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
-  __uint(max_entries, 1 << 22);
+  __uint(max_entries, 1 << 23); /* 8 MiB: object_reader.cc's kRingBufferMiB */
 } records SEC(".maps");
 
 /* anon_vma address -> the generation of the dump that last wrote it. */
