@@ -53,8 +53,8 @@ const KernelAnonVma* ObjectDump::find_anon_vma(std::uint64_t address) const {
 namespace {
 ReadError unavailable() {
   return {ReadFailure::unavailable,
-          "this rmaplab was built without the BPF object reader (clang, bpftool or libbpf-dev "
-          "were missing when it was configured; scripts/install-deps installs them)"};
+          "this rmaplab was built without the BPF object reader (configured with RMAPLAB_BPF off, "
+          "or clang, bpftool or libbpf-dev were missing; scripts/install-deps installs them)"};
 }
 }  // namespace
 
