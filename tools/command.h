@@ -44,6 +44,7 @@ Runner setup_profiles(CLI::App& app);
 Runner setup_diff(CLI::App& app);
 Runner setup_report(CLI::App& app);
 Runner setup_kernels(CLI::App& app);
+Runner setup_inspect(CLI::App& app);
 
 // Up to three of `candidates` close to `word` (rmaplab/suggest.h), closest
 // first; a prefix of a candidate counts as one edit.

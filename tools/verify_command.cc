@@ -37,6 +37,7 @@
 
 #include "command.h"
 #include "rmaplab/kernel.h"
+#include "rmaplab/kernel_objects.h"
 #include "rmaplab/verify.h"
 #include "rmaplab/vm.h"
 
@@ -46,6 +47,7 @@ struct VerifyCommand {
   std::vector<std::string> scripts;  // files, directories, "-"
   bool kernel_only = false;
   bool json = false;
+  bool objects = false;  // also compare the kernel's objects (BPF)
   // Numbers as given: checked by run_verify() so a bad one is one sentence.
   std::string generate, seed, procs, ops;
   std::string profile{model::kDefaultProfile};  // the model's rules
@@ -136,6 +138,7 @@ ExitCode verify_one(const VerifyCommand& o, const model::Profile* profile,
     report::ProgressLine progress(STDERR_FILENO, script->ops.size());
     VerifyOptions options;
     options.kernel_only = o.kernel_only;
+    options.objects = o.objects;
     options.profile = profile;
     if (progress.active()) options.progress = [&](std::size_t n) { progress.update(n); };
     v = verify_script(*script, options);
@@ -185,6 +188,7 @@ ExitCode verify_many(const VerifyCommand& o, const GenerateOptions& generate,
   // Rows are kept only where the output holds them (JSON).
   VerifyOptions options;
   options.kernel_only = o.kernel_only;
+  options.objects = o.objects;
   options.profile = profile;
   options.keep_ops = json;
   if (progress.active()) options.progress = [&](std::size_t n) { progress.update(n); };
@@ -269,6 +273,12 @@ ExitCode verify_in_guest(const VerifyCommand& o, report::Reporter& reporter) {
 ExitCode run_verify(const VerifyCommand& o) {
   report::Reporter reporter(o.json ? report::Format::json : report::Format::text, std::cout,
                             std::cerr);
+  if (o.objects && !o.kernel_only) {
+    kernel::ReadError why;
+    if (!kernel::object_reader_available(&why))
+      reporter.message("rmaplab verify: objects not compared, only events, layouts and pages: " +
+                       why.message);
+  }
   auto generate = generate_options(o);
   if (!generate.ok()) return fail(reporter, generate.error().message, ExitCode::usage);
   if (o.scripts.empty() && generate->count == 0)
@@ -293,6 +303,9 @@ Runner setup_verify(CLI::App& app) {
   app.add_flag("--kernel-only", o->kernel_only,
                "Only run on the kernel and print its counts (the language's JSON with --json)");
   app.add_flag("--json", o->json, "Print JSON instead of a table");
+  app.add_flag("--objects", o->objects,
+               "Also read the kernel's objects with BPF after every operation and compare them "
+               "(counters, chains, trees, folios); falls back with a note where BPF cannot run");
   app.add_option("--generate", o->generate,
                  "Also verify N generated scripts (1 to 1,000,000; seeds S, S+1, ...; see "
                  "'rmaplab gen')")

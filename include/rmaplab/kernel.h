@@ -38,12 +38,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
 #include "rmaplab/event.h"
+#include "rmaplab/kernel_objects.h"
 #include "rmaplab/script.h"
 #include "rmaplab/status.h"
 
@@ -90,6 +93,7 @@ struct ProcessState {
   bool alive = false;
   std::vector<VmaLayout> vmas;
   std::vector<PageInfo> pages;
+  int pid = 0;  // its helper's (0 once it exited); last, for aggregate initialisation
 };
 
 struct OpResult {
@@ -97,6 +101,20 @@ struct OpResult {
   std::string result;               // "ok" or the errno name, e.g. "EFAULT"
   std::vector<Event> events;        // in trace order
   std::vector<ProcessState> after;  // only with Options::snapshot
+  // With Options::objects: the kernel's objects of the live processes in
+  // `after` (their arena VMAs, chains, the anon_vmas named and their trees,
+  // the folios of their present pages), read with BPF.
+  std::shared_ptr<const ObjectDump> objects;
+  // With Options::objects, where it could be measured: the writes the
+  // operation's process (and a child it forked) made to the rwsem counts of
+  // the roots its chains named before the operation, counted with hardware
+  // breakpoints (src/kernel/root_lock_counter.h): two per acquisition, read
+  // or write. Unset where those roots were more than 4, where the operation
+  // made a new root (first faults: it was not watched), at an exit (its
+  // teardown's writes are not counted: measured 0), or where a watched
+  // root's memory was reused by an anon_vma allocated in the operation.
+  std::optional<std::uint64_t> root_rwsem_writes;
+  std::size_t roots_watched = 0;
   // Whether `after` lists every process created so far (a full snapshot) or
   // only those the operation touched (Options::snapshot_touched).
   bool after_all = true;
@@ -128,6 +146,10 @@ struct Options {
   // in full_snapshots (sorted).
   bool snapshot_touched = false;
   std::vector<std::size_t> full_snapshots;
+  // With snapshot: also read the kernel's objects (OpResult::objects) of the
+  // processes each snapshot lists; needs the BPF object reader
+  // (object_reader_available()).
+  bool objects = false;
 };
 
 // Receives each operation's result as soon as it is complete (its events

@@ -46,6 +46,12 @@ enum class ExitCode : int {
   usage = 2,          // bad command line or script error
   unobservable = 3,   // the running kernel cannot be observed here
   output_failed = 4,  // the output could not be written (a full disk, a closed pipe)
+  // rmaplab inspect only: each reason it cannot read a process has its own code
+  // (3 is "not root").
+  no_process = 5,      // the PID names no process
+  kernel_thread = 6,   // the PID is a kernel thread
+  process_exited = 7,  // the process exited during the read
+  no_bpf = 8,          // no BTF, the BPF program refused, or built without the reader
 };
 
 namespace report {

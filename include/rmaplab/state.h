@@ -23,6 +23,13 @@ struct AnonVmaView {
   int refcount = 0, num_children = 0, num_active_vmas = 0;
 };
 
+// One AVC of an anon_vma's interval tree: the VMA it links.
+struct TreeMemberView {
+  int slot = -1;                     // the VMA's process
+  std::uint32_t start = 0, end = 0;  // the VMA's arena pages
+  std::uint64_t pgoff = 0;           // its vm_pgoff
+};
+
 struct VmaView {
   std::uint32_t id = 0;
   std::uint32_t start = 0, end = 0;  // arena pages [start, end)
@@ -75,6 +82,9 @@ class State {
   // Present pages of [start, end), in address order.
   std::vector<PageView> pages(int slot, std::uint32_t start, std::uint32_t end) const;
   std::vector<AnonVmaView> anon_vmas() const;  // live, by id
+  // The interval tree of the live anon_vma `id`, in tree order (empty if
+  // there is none).
+  std::vector<TreeMemberView> tree(std::uint32_t id) const;
   LiveCounts live() const;
 
   // Why `slot` could not read (write) `page` (the process would die), or

@@ -38,13 +38,14 @@
 #include "rmaplab/profile.h"
 #include "rmaplab/run.h"
 #include "rmaplab/script.h"
+#include "rmaplab/state.h"
 
 namespace rmaplab {
 
-enum class DiffKind { result, counts, events, identity, layout, pages };
-inline constexpr std::array<DiffKind, 6> kDiffKinds = {DiffKind::result, DiffKind::counts,
-                                                       DiffKind::events, DiffKind::identity,
-                                                       DiffKind::layout, DiffKind::pages};
+enum class DiffKind { result, counts, events, identity, layout, pages, objects };
+inline constexpr std::array<DiffKind, 7> kDiffKinds = {
+    DiffKind::result, DiffKind::counts, DiffKind::events, DiffKind::identity,
+    DiffKind::layout, DiffKind::pages,  DiffKind::objects};
 std::string_view to_string(DiffKind kind);
 
 struct Difference {
@@ -70,6 +71,13 @@ struct Comparison {
   std::size_t operations = 0;     // operations compared
   std::size_t differences = 0;    // operations with any difference
   bool compared_snapshots = false;
+  // "objects": the kernel's objects were read after every operation and
+  // compared (DiffKind::objects); "events": results, events and snapshots only.
+  std::string depth = "events";
+  // Operations whose root rwsem acquisitions were measured on the kernel
+  // (kernel::OpResult::root_rwsem_writes) and compared with the model's
+  // anon_vma_root_write + anon_vma_root_read; the other locks stay modelled.
+  std::size_t root_locks_measured = 0;
   std::string model{model::kDefaultProfile};  // the profile the model ran under
   bool agree() const { return differences == 0; }
 };
@@ -95,7 +103,13 @@ class RunComparer {
   RunComparer(const RunComparer&) = delete;
   RunComparer& operator=(const RunComparer&) = delete;
 
-  void op(const OpRecord& model, const kernel::OpResult& kernel);
+  // With `model_state` (the model after this operation) and the kernel's
+  // objects (kernel::OpResult::objects), also compares them object for
+  // object through the pairing of ids: each anon_vma's counters, root and
+  // parent, each VMA's anon_vma and chain in order, each tree in order, each
+  // page's folio anon_vma, index and mapcount.
+  void op(const OpRecord& model, const kernel::OpResult& kernel,
+          const ::rmaplab::State* model_state = nullptr);
   // An operation only one side recorded (`model_result` or `kernel_result`
   // is "(none)"): a `result` difference.
   void one_sided(int line, std::string op, std::string model_result, std::string kernel_result,
@@ -120,6 +134,10 @@ struct VerifyOptions {
   // operation; without them only results, counts, events and identity are
   // compared.
   bool snapshots = true;
+  // With snapshots: also read the kernel's objects with BPF after every
+  // operation and compare them (Comparison::depth "objects"). Where the BPF
+  // reader cannot run, depth_note says why and the comparison is as without.
+  bool objects = false;
   // verify_scripts(): at most this many processes (script slots) per joined
   // kernel run; 0 runs every script alone.
   std::size_t batch_processes = 256;
@@ -155,6 +173,8 @@ struct Verification {
   // (agree, differ, ran).
   Counts kernel_counts;
   Comparison comparison;  // agree, differ (empty with kernel_only)
+  // VerifyOptions::objects asked for but the reader cannot run: why, one line.
+  std::string depth_note;
   // differ, from verify_scripts(): set when the script differed in a joined
   // run but agreed when run alone (the comparison is the joined run's).
   std::string note;

@@ -30,11 +30,13 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -44,6 +46,7 @@
 #include "kernel/kallsyms.h"
 #include "kernel/limits.h"
 #include "kernel/procfs.h"
+#include "kernel/root_lock_counter.h"
 #include "kernel/sys.h"
 #include "kernel/trace_parser.h"
 #include "kernel/tracefs.h"
@@ -244,6 +247,8 @@ class Runner {
   Status drain_through(std::size_t index, Run* run);
   bool full_snapshot_after(std::size_t index);
   Status snapshot(const Op& op, bool full, OpResult* out);
+  Status snapshot_layouts(const Op& op, bool full, OpResult* out);
+  bool lock_count_valid(const Op& op, int pid, const OpResult& r) const;
   Status capture(int slot, OpResult* out);
 
   const Script& script_;
@@ -255,6 +260,11 @@ class Runner {
   std::vector<bool> created_;  // per slot: the script has created it
   std::size_t next_full_ = 0;  // into options_.full_snapshots
   std::string chunk_;
+  // Root lock counts (with Options::objects): the roots each helper's chains
+  // named at its last dump, and the ones watched during the operation.
+  std::unique_ptr<RootLockCounter> locks_;
+  std::unordered_map<int, std::vector<std::uint64_t>> roots_of_;
+  std::vector<std::uint64_t> watched_;
   // Declared last: destroyed first (helpers end while the instance exists).
   std::unique_ptr<TraceInstance> trace_;
   std::unique_ptr<HelperProcesses> helpers_;
@@ -286,6 +296,8 @@ Result<Run> Runner::run() {
     if (!s.ok()) return s.error();
     snapshotter_ = std::move(*s);
   }
+  if (options_.snapshot && options_.objects)
+    if (auto c = RootLockCounter::open(); c.ok()) locks_ = std::move(*c);  // else: unmeasured
   created_.assign(std::size_t(nslots), false);
 
   std::vector<int> pids = helpers_->live_pids();
@@ -298,8 +310,18 @@ Result<Run> Runner::run() {
     const Op& op = script_.ops[i];
     if (g_signal) return Error{"interrupted"};
     if (Status s = trace_->mark(begin_marker(op.line)); !s.ok()) return at(op, s.error().message);
+    bool counting = false;
+    const int op_pid =
+        op.verb != Verb::spawn && helpers_->alive(op.proc) ? helpers_->pid(op.proc) : 0;
+    if (locks_ && op_pid) {
+      watched_ = roots_of_[op_pid];  // none before its first anon_vma
+      counting = watched_.size() <= kMaxWatchedRoots && locks_->start(op_pid, watched_).ok();
+    }
     auto result = execute(i, op);
     if (!result.ok()) return result.error();
+    std::optional<std::uint64_t> writes;
+    if (counting)
+      if (auto w = locks_->stop(); w.ok()) writes = *w;
     if (Status s = trace_->mark(end_marker(op.line)); !s.ok()) return at(op, s.error().message);
     if (Status s = drain_through(i, &run); !s.ok()) return at(op, s.error().message);
     OpResult r;
@@ -309,6 +331,11 @@ Result<Run> Runner::run() {
     if (snapshotter_)
       if (Status s = snapshot(op, full_snapshot_after(i), &r); !s.ok())
         return at(op, s.error().message);
+    if (writes && lock_count_valid(op, op_pid, r)) {
+      r.root_rwsem_writes = writes;
+      r.roots_watched = watched_.size();
+    }
+    if (op.verb == Verb::exit) roots_of_.erase(op_pid);
     if (Status s = sink_(std::move(r)); !s.ok()) return s.error();
   }
 
@@ -388,6 +415,7 @@ Status Runner::capture(int slot, OpResult* out) {
   p.slot = slot;
   p.name = script_.procs[std::size_t(slot)];
   p.alive = helpers_->alive(slot);
+  if (p.alive) p.pid = helpers_->pid(slot);
   if (p.alive)
     if (Status s = snapshotter_->capture(helpers_->pid(slot), &p); !s.ok()) return s;
   out->after.push_back(std::move(p));
@@ -395,6 +423,57 @@ Status Runner::capture(int slot, OpResult* out) {
 }
 
 Status Runner::snapshot(const Op& op, bool full, OpResult* out) {
+  if (Status s = snapshot_layouts(op, full, out); !s.ok()) return s;
+  if (!options_.objects) return ok_status();
+  // The kernel's objects of the same processes: arena VMAs and present pages.
+  std::vector<ReadRequest> requests;
+  for (const ProcessState& p : out->after) {
+    if (!p.alive) continue;
+    ReadRequest& r = requests.emplace_back();
+    r.pid = p.pid;
+    r.start = kArenaBase;
+    r.end = kArenaBase + std::uint64_t(kArenaPages) * kPageSize;
+    for (const PageInfo& page : p.pages)
+      if (!page.zero_page)
+        r.page_addresses.push_back(kArenaBase + std::uint64_t(page.page) * kPageSize);
+  }
+  auto dump = std::make_shared<ObjectDump>();
+  ReadError error;
+  if (!read_objects(requests, dump.get(), &error)) return Error{error.message};
+  // The roots each process's chains name, for the next lock count.
+  for (const ReadRequest& r : requests) {
+    std::vector<std::uint64_t> roots;
+    for (const KernelVma& v : dump->vmas)
+      if (v.pid == r.pid)
+        for (std::uint64_t a : v.chain)
+          if (const KernelAnonVma* av = dump->find_anon_vma(a))
+            if (std::find(roots.begin(), roots.end(), av->root) == roots.end())
+              roots.push_back(av->root);
+    roots_of_[r.pid] = std::move(roots);
+  }
+  out->objects = std::move(dump);
+  return ok_status();
+}
+
+// Whether the operation locked only roots that were watched: it made no new
+// root in its process, and no anon_vma it allocated reused a watched root's
+// memory (its initialisation writes the count).
+bool Runner::lock_count_valid(const Op& op, int pid, const OpResult& r) const {
+  for (const Event& e : r.events)
+    if (e.alloc && e.kind == ObjectKind::anon_vma &&
+        std::find(watched_.begin(), watched_.end(), e.ptr) != watched_.end())
+      return false;
+  // An exit's teardown is not counted (measured: 0 writes where the model
+  // and the kernel's code take the root lock), so exits are not measured.
+  if (op.verb == Verb::exit) return false;
+  auto after = roots_of_.find(pid);
+  if (after == roots_of_.end()) return watched_.empty();
+  for (std::uint64_t root : after->second)
+    if (std::find(watched_.begin(), watched_.end(), root) == watched_.end()) return false;
+  return true;
+}
+
+Status Runner::snapshot_layouts(const Op& op, bool full, OpResult* out) {
   out->after_all = full;
   if (!full) {
     if (Status s = capture(op.proc, out); !s.ok()) return s;

@@ -96,6 +96,18 @@ std::vector<AnonVmaView> State::anon_vmas() const {
   return out;
 }
 
+std::vector<TreeMemberView> State::tree(std::uint32_t id) const {
+  std::vector<TreeMemberView> out;
+  for (const model::anon_vma* av : sim_.machine().env().anon_vmas()) {
+    if (av->id() != id) continue;
+    for (const model::anon_vma_chain* avc = av->rb_root.first(); avc; avc = av->rb_root.next(*avc))
+      out.push_back(
+          {avc->vma->vm_mm->slot, avc->vma->vm_start, avc->vma->vm_end, avc->vma->vm_pgoff});
+    break;
+  }
+  return out;
+}
+
 LiveCounts State::live() const {
   const model::Env& env = machine_of(sim_).env();
   return {env.live_anon_vmas(), env.live_avcs(), env.live_vmas(), env.live_folios()};

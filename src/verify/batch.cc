@@ -142,6 +142,17 @@ class Batcher {
     kernel_options.snapshot_touched = true;
     for (const Member& m : members)
       kernel_options.full_snapshots.push_back(m.op_begin + m.script->ops.size() - 1);
+    // Object depth: the dump of an operation lists the processes its
+    // snapshot lists; slice() keeps the member's, and the comparer reads
+    // only those (scripts share no anon_vma, so no tree crosses members).
+    std::string depth_note;
+    if (kernel_options.snapshot && options_.objects) {
+      kernel::ReadError why;
+      if (kernel::object_reader_available(&why))
+        kernel_options.objects = true;
+      else
+        depth_note = "objects not compared: " + why.message;
+    }
     RunOptions model_options;
     model_options.layouts = compare && options_.snapshots ? Layouts::all : Layouts::none;
     model_options.profile = options_.profile;
@@ -164,7 +175,8 @@ class Batcher {
         }
         auto r = m.model->step();
         if (!r.ok()) return r.error();  // validated: a model bug
-        m.comparer->op(*r, k);
+        const State state(*m.model);
+        m.comparer->op(*r, k, kernel_options.objects ? &state : nullptr);
       }
       if (options_.keep_kernel_ops || (options_.kernel_only && options_.keep_ops))
         m.kept.push_back(std::move(k));
@@ -178,6 +190,7 @@ class Batcher {
       }
       Verification v;
       v.operations = m.script->ops.size();
+      v.depth_note = depth_note;
       v.kernel_counts = m.counts;
       v.kernel.kernel_release = run->kernel_release;
       v.kernel.ops = std::move(m.kept);

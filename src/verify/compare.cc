@@ -25,6 +25,8 @@ std::string_view to_string(DiffKind kind) {
       return "layout";
     case DiffKind::pages:
       return "pages";
+    case DiffKind::objects:
+      return "objects";
   }
   return "?";
 }
@@ -51,7 +53,7 @@ std::string vmas_text(
 struct RunComparer::State {
   State(const Script& script, bool keep_ops) : script_(script), keep_ops_(keep_ops) {}
 
-  void op(const OpRecord& m, const kernel::OpResult& k) {
+  void op(const OpRecord& m, const kernel::OpResult& k, const ::rmaplab::State* st) {
     OpComparison oc;
     oc.line = m.line;
     oc.op = m.text;
@@ -71,7 +73,10 @@ struct RunComparer::State {
                  oc.model.avc_free, oc.kernel.anon_vma_alloc, oc.kernel.anon_vma_free,
                  oc.kernel.avc_alloc, oc.kernel.avc_free));
     events(m, k);
+    track_pointers(k);
     if (!k.after.empty()) snapshots(m, k);
+    if (st && k.objects) objects(*st, k);
+    if (k.root_rwsem_writes) root_locks(m, *k.root_rwsem_writes);
     keep(std::move(oc));
   }
 
@@ -257,6 +262,200 @@ struct RunComparer::State {
     }
   }
 
+  // The kernel's id of each live anon_vma, by its address (from the events).
+  void track_pointers(const kernel::OpResult& k) {
+    for (const kernel::Event& e : k.events)
+      if (e.kind == kernel::ObjectKind::anon_vma) {
+        if (e.alloc)
+          av_ptr_[e.ptr] = e.id;
+        else
+          av_ptr_.erase(e.ptr);
+      }
+  }
+
+  // The kernel's anon_vma at `address` in the model's names: "none", "#N"
+  // (the model object it pairs with), or what it is if it pairs with none.
+  std::string kernel_name(std::uint64_t address) const {
+    if (!address) return "none";
+    auto p = av_ptr_.find(address);
+    if (p == av_ptr_.end()) return fmt::format("{:#x} (not allocated by the script)", address);
+    auto m = k2m_av_.find(p->second);
+    if (m == k2m_av_.end())
+      return fmt::format("kernel #{} (paired with no model object)", p->second);
+    return fmt::format("#{}", m->second);
+  }
+  static std::string model_name(std::uint32_t id) { return id ? fmt::format("#{}", id) : "none"; }
+
+  std::string slot_name(int slot) const {
+    return slot >= 0 && std::size_t(slot) < script_.procs.size() ? script_.procs[std::size_t(slot)]
+                                                                 : std::string("?");
+  }
+
+  // Root rwsem acquisitions: two writes to the count per acquisition.
+  void root_locks(const OpRecord& m, std::uint64_t writes) {
+    ++out_.root_locks_measured;
+    auto get = [&](const char* lock) {
+      auto it = m.locks.find(lock);
+      return it == m.locks.end() ? std::uint64_t{0} : it->second;
+    };
+    const std::uint64_t w = get("anon_vma_root_write"), r = get("anon_vma_root_read");
+    if (2 * (w + r) != writes)
+      differ(DiffKind::objects,
+             fmt::format("root rwsem: the model takes it {} times ({} write, {} read), the kernel "
+                         "{} times ({} writes to its count)",
+                         w + r, w, r, writes / 2.0, writes));
+  }
+
+  // Object depth (kernel::OpResult::objects against the model's state).
+  void objects(const ::rmaplab::State& st, const kernel::OpResult& k) {
+    out_.depth = "objects";
+    const kernel::ObjectDump& d = *k.objects;
+    std::map<int, int> pid_slot;
+    for (const kernel::ProcessState& p : k.after)
+      if (p.alive) pid_slot[p.pid] = p.slot;
+    std::map<int, std::vector<const kernel::KernelVma*>> kvmas;
+    for (const kernel::KernelVma& v : d.vmas) {
+      auto s = pid_slot.find(v.pid);
+      if (s == pid_slot.end()) continue;
+      mm_slot_[v.mm] = s->second;
+      kvmas[s->second].push_back(&v);
+    }
+    auto page_of = [](std::uint64_t address) {
+      return std::uint32_t((address - kArenaBase) / kPageSize);
+    };
+
+    // Each VMA's anon_vma and chain.
+    for (const auto& [pid, slot] : pid_slot) {
+      const std::vector<VmaView> mv = st.vmas(slot);
+      const auto& kv = kvmas[slot];
+      if (mv.size() != kv.size()) {
+        differ(DiffKind::objects, fmt::format("{}: {} VMAs in the model, {} on the kernel",
+                                              slot_name(slot), mv.size(), kv.size()));
+        return;
+      }
+      for (std::size_t i = 0; i < mv.size(); ++i) {
+        const VmaView& m = mv[i];
+        const kernel::KernelVma& kvma = *kv[i];
+        const std::string where = fmt::format("{} VMA [{},{})", slot_name(slot), m.start, m.end);
+        if (page_of(kvma.start) != m.start || page_of(kvma.end) != m.end) {
+          differ(DiffKind::objects, fmt::format("{}: the kernel's is [{},{})", where,
+                                                page_of(kvma.start), page_of(kvma.end)));
+          return;
+        }
+        if (m.pgoff != kvma.pgoff) {
+          differ(DiffKind::objects,
+                 fmt::format("{}: vm_pgoff {:#x} in the model, {:#x} on the kernel", where, m.pgoff,
+                             kvma.pgoff));
+          return;
+        }
+        const std::string ka = kernel_name(kvma.anon_vma), ma = model_name(m.anon_vma);
+        if (ka != ma) {
+          differ(
+              DiffKind::objects,
+              fmt::format("{}: vma->anon_vma is {} in the model, {} on the kernel", where, ma, ka));
+          return;
+        }
+        std::string kc, mc;
+        for (std::uint64_t a : kvma.chain) kc += (kc.empty() ? "" : " ") + kernel_name(a);
+        for (std::uint32_t a : m.chain) mc += (mc.empty() ? "" : " ") + model_name(a);
+        if (kc != mc) {
+          differ(DiffKind::objects,
+                 fmt::format("{}: chain [{}] in the model, [{}] on the kernel", where, mc, kc));
+          return;
+        }
+      }
+    }
+
+    // Each anon_vma the chains name: counters, root, parent, tree.
+    std::unordered_map<std::uint32_t, AnonVmaView> mavs;
+    for (const AnonVmaView& a : st.anon_vmas()) mavs[a.id] = a;
+    for (const kernel::KernelAnonVma& a : d.anon_vmas) {
+      const std::string name = kernel_name(a.address);
+      auto p = av_ptr_.find(a.address);
+      auto mid = p == av_ptr_.end() ? k2m_av_.end() : k2m_av_.find(p->second);
+      if (mid == k2m_av_.end()) {
+        differ(DiffKind::objects,
+               fmt::format("the kernel's anon_vma {} has no model anon_vma", name));
+        return;
+      }
+      auto mv = mavs.find(mid->second);
+      if (mv == mavs.end()) {
+        differ(DiffKind::objects,
+               fmt::format("anon_vma {}: freed in the model, live on the kernel", name));
+        return;
+      }
+      const AnonVmaView& m = mv->second;
+      auto field = [&](const char* what, long long mval, long long kval) {
+        if (mval == kval) return false;
+        differ(DiffKind::objects, fmt::format("anon_vma {}: {} {} in the model, {} on the kernel",
+                                              name, what, mval, kval));
+        return true;
+      };
+      if (field("refcount", m.refcount, a.refcount) ||
+          field("num_children", m.num_children, (long long)a.num_children) ||
+          field("num_active_vmas", m.num_active_vmas, (long long)a.num_active_vmas))
+        return;
+      if (kernel_name(a.root) != model_name(m.root) ||
+          kernel_name(a.parent) != model_name(m.parent)) {
+        differ(DiffKind::objects,
+               fmt::format("anon_vma {}: root {} parent {} in the model, root {} parent {} on "
+                           "the kernel",
+                           name, model_name(m.root), model_name(m.parent), kernel_name(a.root),
+                           kernel_name(a.parent)));
+        return;
+      }
+      std::string kt, mt;
+      for (const kernel::TreeMember& t : a.tree) {
+        auto s = mm_slot_.find(t.mm);
+        kt += fmt::format("{}{}[{},{})", kt.empty() ? "" : " ",
+                          slot_name(s == mm_slot_.end() ? -1 : s->second), page_of(t.vm_start),
+                          page_of(t.vm_end));
+      }
+      for (const TreeMemberView& t : st.tree(m.id))
+        mt += fmt::format("{}{}[{},{})", mt.empty() ? "" : " ", slot_name(t.slot), t.start, t.end);
+      if (kt != mt) {
+        differ(DiffKind::objects,
+               fmt::format("anon_vma {}: tree {} in the model, {} on the kernel", name, mt, kt));
+        return;
+      }
+    }
+
+    // Each present page's folio.
+    for (const kernel::KernelPage& p : d.pages) {
+      auto s = pid_slot.find(p.pid);
+      if (s == pid_slot.end() || p.compound) continue;
+      const std::uint32_t page = page_of(p.address);
+      const std::vector<PageView> mp = st.pages(s->second, page, page + 1);
+      if (mp.empty() || mp[0].zero_page) continue;  // the page comparison reports it
+      const PageView& m = mp[0];
+      const std::string where = fmt::format("{} page {}", slot_name(s->second), page);
+      const bool kernel_freed = p.anon_vma && !av_ptr_.count(p.anon_vma);
+      const std::string ma = m.anon_vma_freed ? "a freed anon_vma" : model_name(m.anon_vma);
+      const std::string ka = kernel_freed ? "a freed anon_vma" : kernel_name(p.anon_vma);
+      if (!m.shmem && ma != ka) {
+        differ(DiffKind::objects,
+               fmt::format("{}: the folio's anon_vma is {} in the model, {} on the kernel", where,
+                           ma, ka));
+        return;
+      }
+      if (!m.shmem && m.index != p.index) {
+        differ(DiffKind::objects,
+               fmt::format("{}: the folio's index {:#x} in the model, {:#x} on the kernel", where,
+                           m.index, p.index));
+        return;
+      }
+      if (m.mapcount != std::uint32_t(p.mapcount)) {
+        differ(DiffKind::objects,
+               fmt::format("{}: the folio's mapcount {} in the model, {} on the kernel", where,
+                           m.mapcount, p.mapcount));
+        return;
+      }
+    }
+  }
+
+  std::unordered_map<std::uint64_t, std::uint32_t> av_ptr_;
+  std::unordered_map<std::uint64_t, int> mm_slot_;
+
   const Script& script_;
   const bool keep_ops_;
   Comparison out_;
@@ -267,8 +466,9 @@ struct RunComparer::State {
 RunComparer::RunComparer(const Script& script, bool keep_ops)
     : state_(std::make_unique<State>(script, keep_ops)) {}
 RunComparer::~RunComparer() = default;
-void RunComparer::op(const OpRecord& model, const kernel::OpResult& kernel) {
-  state_->op(model, kernel);
+void RunComparer::op(const OpRecord& model, const kernel::OpResult& kernel,
+                     const ::rmaplab::State* model_state) {
+  state_->op(model, kernel, model_state);
 }
 void RunComparer::one_sided(int line, std::string op, std::string model_result,
                             std::string kernel_result, std::size_t model_ops,
@@ -296,6 +496,8 @@ Comparison compare_runs(const Script& script, const RunReport& model, const kern
 nlohmann::json to_json(const Comparison& c) {
   nlohmann::json j;
   j["agree"] = c.agree();
+  j["depth"] = c.depth;
+  j["root_locks_measured"] = c.root_locks_measured;
   j["operations_differing"] = c.differences;
   auto& first = j["first_difference"] = nlohmann::json::object();
   for (const Difference& d : c.first)

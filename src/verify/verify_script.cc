@@ -66,9 +66,17 @@ Verification verify_script(const Script& script, const VerifyOptions& options) {
   model_options.layouts = compare && options.snapshots ? Layouts::all : Layouts::none;
   model_options.profile = options.profile;
   Simulation sim(script, model_options);
+  const State model_state(sim);
   RunComparer comparer(script, options.keep_ops);
   kernel::Options kernel_options;
   kernel_options.snapshot = compare && options.snapshots;
+  if (kernel_options.snapshot && options.objects) {
+    kernel::ReadError why;
+    if (kernel::object_reader_available(&why))
+      kernel_options.objects = true;
+    else
+      v.depth_note = "objects not compared: " + why.message;
+  }
   kernel_options.snapshot_touched = true;
   std::vector<kernel::OpResult> kept;
   const bool keep_kernel_ops = options.keep_kernel_ops || (options.kernel_only && options.keep_ops);
@@ -78,7 +86,7 @@ Verification verify_script(const Script& script, const VerifyOptions& options) {
     if (compare) {
       auto m = sim.step();
       if (!m.ok()) return m.error();  // not after validate_in_model(): a model bug
-      comparer.op(*m, k);
+      comparer.op(*m, k, kernel_options.objects ? &model_state : nullptr);
     }
     if (keep_kernel_ops) kept.push_back(std::move(k));
     if (options.progress) options.progress(++done);
