@@ -460,7 +460,7 @@ Status Runner::snapshot(const Op& op, bool full, OpResult* out) {
 // memory (its initialisation writes the count).
 bool Runner::lock_count_valid(const Op& op, int pid, const OpResult& r) const {
   for (const Event& e : r.events)
-    if (e.alloc && e.kind == ObjectKind::anon_vma &&
+    if (e.type == EventType::alloc && e.kind == ObjectKind::anon_vma &&
         std::find(watched_.begin(), watched_.end(), e.ptr) != watched_.end())
       return false;
   // An exit's teardown is not counted (measured: 0 writes where the model

@@ -98,7 +98,7 @@ std::vector<AnonVmaView> State::anon_vmas() const {
 
 std::vector<TreeMemberView> State::tree(std::uint32_t id) const {
   std::vector<TreeMemberView> out;
-  for (const model::anon_vma* av : sim_.machine().env().anon_vmas()) {
+  for (const model::anon_vma* av : machine_of(sim_).env().anon_vmas()) {
     if (av->id() != id) continue;
     for (const model::anon_vma_chain* avc = av->rb_root.first(); avc; avc = av->rb_root.next(*avc))
       out.push_back(

@@ -265,8 +265,8 @@ struct RunComparer::State {
   // The kernel's id of each live anon_vma, by its address (from the events).
   void track_pointers(const kernel::OpResult& k) {
     for (const kernel::Event& e : k.events)
-      if (e.kind == kernel::ObjectKind::anon_vma) {
-        if (e.alloc)
+      if (e.kind == ObjectKind::anon_vma) {
+        if (e.type == EventType::alloc)
           av_ptr_[e.ptr] = e.id;
         else
           av_ptr_.erase(e.ptr);
@@ -294,11 +294,8 @@ struct RunComparer::State {
   // Root rwsem acquisitions: two writes to the count per acquisition.
   void root_locks(const OpRecord& m, std::uint64_t writes) {
     ++out_.root_locks_measured;
-    auto get = [&](const char* lock) {
-      auto it = m.locks.find(lock);
-      return it == m.locks.end() ? std::uint64_t{0} : it->second;
-    };
-    const std::uint64_t w = get("anon_vma_root_write"), r = get("anon_vma_root_read");
+    const std::uint64_t w = m.locks[Lock::anon_vma_root_write],
+                        r = m.locks[Lock::anon_vma_root_read];
     if (2 * (w + r) != writes)
       differ(DiffKind::objects,
              fmt::format("root rwsem: the model takes it {} times ({} write, {} read), the kernel "

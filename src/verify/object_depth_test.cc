@@ -16,6 +16,7 @@
 #include "rmaplab/run.h"
 #include "rmaplab/state.h"
 #include "rmaplab/verify.h"
+#include "run/model_of.h"
 
 namespace rmaplab {
 namespace {
@@ -43,7 +44,7 @@ Comparison compare(bool objects, int plant_line) {
     auto m = sim.step();
     if (!m.ok()) return m.error();
     if (m->line == plant_line)
-      for (model::anon_vma* av : sim.machine().env().anon_vmas())
+      for (model::anon_vma* av : machine_of(sim).env().anon_vmas())
         model::anon_vma_test_access::num_children(*av) += 1;
     comparer.op(*m, k, objects ? &state : nullptr);
     return ok_status();
