@@ -1,7 +1,7 @@
 // What the benchmark files of rmaplab-bench share: how a run is configured,
 // how each file registers its benchmarks, and the pieces of the model setup
 // more than one file needs. The catalogue of benchmarks is at the top of
-// bench_main.cc.
+// bench_main.cc; the shared setup is in bench.cc.
 #pragma once
 
 #include <benchmark/benchmark.h>

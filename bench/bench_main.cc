@@ -65,11 +65,6 @@
 
 namespace rmaplab::bench {
 
-std::vector<std::int64_t> vma_counts(const Config& config) {
-  if (config.quick) return {1, 100};
-  return {1, 100, 1000, 10000};
-}
-
 namespace {
 
 // The console reporter, keeping every run for the summary.

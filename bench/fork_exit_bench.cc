@@ -323,20 +323,6 @@ void kernel_fork_exit(benchmark::State& state, double baseline_min_ns) {
 
 }  // namespace
 
-bool build_gapped_process(Machine& m, int slot, std::int64_t n) {
-  m.apply(Op{.verb = Verb::spawn, .proc = slot});
-  for (std::int64_t i = 0; i < n; ++i) {
-    const auto page = static_cast<std::uint32_t>(2 * i);
-    if (m.apply(Op{.verb = Verb::mmap, .proc = slot, .a = page, .n = 1, .prot = Prot::rw}).error)
-      return false;
-    const model::OpResult r = m.apply(Op{.verb = Verb::write, .proc = slot, .a = page, .n = 1});
-    if (r.error || r.fault) return false;
-  }
-  const model::mm_struct* mm = m.process(slot);
-  return mm && mm->map_count() == static_cast<std::size_t>(n) &&
-         m.env().live_anon_vmas() == static_cast<std::size_t>(n);
-}
-
 void register_fork_exit_benchmarks(const Config& config) {
   const std::vector<std::int64_t> ns = vma_counts(config);
   auto model = benchmark::RegisterBenchmark("model_fork_exit", model_fork_exit, false);
