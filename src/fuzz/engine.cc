@@ -142,7 +142,7 @@ EngineRun run_engine_bytes(const std::uint8_t* data, std::size_t size,
       break;
     }
     if (!before && env.injected_failure()) {
-      const auto ok = fuzz_internal::results_on_alloc_failure(op.verb);
+      const auto ok = fuzz_internal::results_on_alloc_failure(op);
       if (std::find(ok.begin(), ok.end(), result) == ok.end())
         fail(op, fmt::format("returned {} with allocation {} failing", result, out.fail_alloc));
     }

@@ -31,9 +31,15 @@ namespace rmaplab::fuzz_internal {
 //                     maps a new VMA instead)
 //   mremap            ENOMEM, or ok when only copy_vma's merge attempt failed
 //                     (it then copies into a new VMA) or the source's unmap
-//                     could not split (unmap_source_vma ignores that)
+//                     could not split (unmap_source_vma ignores that); a move
+//                     to a new address of the same size (remap_move) also
+//                     EFAULT: when the source merged into the destination
+//                     and its unmap could not split, the VMA iterator finds
+//                     the merged VMA again, moves its remaining part onto
+//                     itself, and mremap_to's vma_lookup after unmapping the
+//                     destination finds nothing
 //   spawn, read, exit nothing: they allocate no anon_vma or AVC
-std::vector<std::string_view> results_on_alloc_failure(Verb verb);
+std::vector<std::string_view> results_on_alloc_failure(const Op& op);
 
 // fail_point(), adding the run's coverage to `stats` if given.
 FailPoint run_fail_point(const Script& script, std::uint64_t k, const model::Profile* profile,

@@ -16,8 +16,8 @@
 namespace rmaplab {
 namespace fuzz_internal {
 
-std::vector<std::string_view> results_on_alloc_failure(Verb verb) {
-  switch (verb) {
+std::vector<std::string_view> results_on_alloc_failure(const Op& op) {
+  switch (op.verb) {
     case Verb::write:
       return {"OOM"};
     case Verb::fork:
@@ -26,7 +26,9 @@ std::vector<std::string_view> results_on_alloc_failure(Verb verb) {
     case Verb::madvise:
       return {"ENOMEM"};
     case Verb::mmap:
+      return {"ENOMEM", "ok"};
     case Verb::mremap:
+      if (op.b != op.a && op.n == op.m) return {"ENOMEM", "ok", "EFAULT"};  // remap_move
       return {"ENOMEM", "ok"};
     case Verb::spawn:
     case Verb::read:
@@ -88,7 +90,7 @@ FailPoint run_fail_point(const Script& script, std::uint64_t k, const model::Pro
       p.line = op.line;
       p.op = rec->text;
       p.result = rec->result;
-      const auto ok = fuzz_internal::results_on_alloc_failure(op.verb);
+      const auto ok = fuzz_internal::results_on_alloc_failure(op);
       p.expected = joined(ok);
       if (std::find(ok.begin(), ok.end(), rec->result) == ok.end()) {
         p.problem =

@@ -63,6 +63,26 @@ TEST(FailEach, MoveWhoseSourceCannotSplitIsMovedOnce) {
   for (const FailPoint& p : r->points) EXPECT_FALSE(p.problem) << p.k << ": " << *p.problem;
 }
 
+// Found by `rmaplab fuzz` (shrunk). The move of [8,10) to 10 first unmaps
+// [10,12), then copy_vma's merge joins [7,10), the new range and the
+// faulted [12,13) into one VMA [7,13) (dup_anon_vma: AVC 2; the absorbed
+// VMA's AVC 1 freed), which now holds the source. Unmapping the source splits
+// [7,13) twice (AVCs 3 and 4). When the first split fails, unmap_source_vma
+// ignores the OOM; remap_move's iterator, resuming at page 11 (the end of
+// the VMA it first found), finds [7,13) again, computes the destination
+// from the gap between the two (7 - 11 pages: page 8, the source itself),
+// and mremap_to unmaps it, then finds no VMA at 8: EFAULT (mm/mremap.c,
+// remap_move and mremap_to).
+TEST(FailEach, MoveMergedIntoItsDestinationIsFoundAgainAndFaults) {
+  auto r = fail_each(parse("spawn P\nP mmap 7 6\nP mmap 11 1 r\nP write 12\nP mremap 8 2 10 2\n"));
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->allocations, 5u);  // prepare: AVC, root; move: merge's AVC, two splits' AVCs
+  EXPECT_EQ(r->points[2].result, "ok") << "the merge failed: a new VMA instead";
+  EXPECT_EQ(r->points[3].result, "EFAULT");
+  EXPECT_EQ(r->points[4].result, "ok") << "the second split failed: the move is done";
+  for (const FailPoint& p : r->points) EXPECT_FALSE(p.problem) << p.k << ": " << *p.problem;
+}
+
 // `rmaplab run --fail-alloc K` used to crash when allocation K failed a fork
 // and the script went on to use the child: the child's operations now
 // report ESRCH (no such process).
