@@ -62,6 +62,13 @@ Result<const model::Profile*> find_profile(std::string_view name);
 // holds no script.
 Result<std::vector<std::string>> script_paths(std::string_view command,
                                               const std::vector<std::string>& args);
+// script_paths(), each loaded; the first that cannot be is the error.
+Result<std::vector<Script>> load_scripts(std::string_view command,
+                                         const std::vector<std::string>& args);
+// Prints `dot`, or with `svg_path` renders it with Graphviz into that file
+// ('-': on standard output): show's and inspect's --svg.
+ExitCode print_graph(report::Reporter& reporter, const std::string& dot,
+                     const std::string& svg_path);
 // Declares --profile NAME on `app` (the rules the model runs under).
 void add_profile_option(CLI::App& app, std::string& name);
 

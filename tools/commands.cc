@@ -101,6 +101,41 @@ Result<std::vector<std::string>> script_paths(std::string_view command,
   return out;
 }
 
+Result<std::vector<Script>> load_scripts(std::string_view command,
+                                         const std::vector<std::string>& args) {
+  auto paths = script_paths(command, args);
+  if (!paths) return paths.error();
+  std::vector<Script> scripts;
+  for (const std::string& path : *paths) {
+    auto s = load_script(path);
+    if (!s) return s.error();
+    scripts.push_back(std::move(*s));
+  }
+  return scripts;
+}
+
+ExitCode print_graph(report::Reporter& reporter, const std::string& dot,
+                     const std::string& svg_path) {
+  if (svg_path.empty()) {
+    reporter.print(dot);
+    return ExitCode::success;
+  }
+  if (svg_path == "-") {
+    auto svg = report::svg_text(dot);
+    if (!svg) {
+      reporter.message(svg.error().message);
+      return ExitCode::usage;
+    }
+    reporter.print(*svg);
+    return ExitCode::success;
+  }
+  if (auto s = report::render_svg(dot, svg_path); !s) {
+    reporter.message(s.error().message);
+    return ExitCode::usage;
+  }
+  return ExitCode::success;
+}
+
 void add_profile_option(CLI::App& app, std::string& name) {
   app.add_option("--profile", name,
                  "The rule set the model runs under (default linux-6.18; see rmaplab profiles)")

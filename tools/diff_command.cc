@@ -58,20 +58,12 @@ ExitCode run_diff(const DiffCommand& o) {
     p[i] = *found;
   }
 
-  auto paths = script_paths("diff", o.scripts);
-  if (!paths) {
-    reporter.error(paths.error().message);
+  auto loaded = load_scripts("diff", o.scripts);
+  if (!loaded) {
+    reporter.error(loaded.error().message);
     return ExitCode::usage;
   }
-  std::vector<Script> scripts;
-  for (const std::string& path : *paths) {
-    auto s = load_script(path);
-    if (!s) {
-      reporter.error(s.error().message);
-      return ExitCode::usage;
-    }
-    scripts.push_back(std::move(*s));
-  }
+  std::vector<Script> scripts = std::move(*loaded);
   for (int seed = 1; seed <= o.generated; ++seed) {
     GenOptions g;
     g.seed = static_cast<std::uint64_t>(seed);

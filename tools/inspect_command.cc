@@ -84,24 +84,7 @@ ExitCode run_inspect(const InspectCommand& o) {
     return ExitCode::success;
   }
   const std::string dot = report::inspect_dot(dump, fmt::format("pid {}", o.pid));
-  if (o.dot) {
-    reporter.print(dot);
-    return ExitCode::success;
-  }
-  if (o.svg == "-") {
-    auto svg = report::svg_text(dot);
-    if (!svg) {
-      reporter.message(svg.error().message);
-      return ExitCode::usage;
-    }
-    reporter.print(*svg);
-    return ExitCode::success;
-  }
-  if (auto s = report::render_svg(dot, o.svg); !s) {
-    reporter.message(s.error().message);
-    return ExitCode::usage;
-  }
-  return ExitCode::success;
+  return print_graph(reporter, dot, o.dot ? std::string() : o.svg);
 }
 
 Runner setup_inspect(CLI::App& app) {

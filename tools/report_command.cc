@@ -85,20 +85,12 @@ ExitCode run_report(const ReportCommand& o) {
   }
   std::error_code ec;
   const bool dir = o.script != "-" && std::filesystem::is_directory(o.script, ec);
-  auto paths = script_paths("report", {o.script});
-  if (!paths) {
-    reporter.error(paths.error().message);
+  auto loaded = load_scripts("report", {o.script});
+  if (!loaded) {
+    reporter.error(loaded.error().message);
     return ExitCode::usage;
   }
-  std::vector<Script> scripts;
-  for (const std::string& path : *paths) {
-    auto s = load_script(path);
-    if (!s) {
-      reporter.error(s.error().message);
-      return ExitCode::usage;
-    }
-    scripts.push_back(std::move(*s));
-  }
+  std::vector<Script> scripts = std::move(*loaded);
   if (!dir) {
     const PageOutcome page = write_page(scripts[0], options, o.output);
     if (!page.note.empty()) reporter.message(page.note);

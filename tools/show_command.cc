@@ -27,25 +27,7 @@ ExitCode run_show(const ShowCommand& o) {
     return ExitCode::usage;
   }
   Simulation& sim = *state.value()->sim;
-  const std::string dot = report::state_dot(State(sim));
-  if (o.svg.empty()) {
-    reporter.print(dot);
-    return ExitCode::success;
-  }
-  if (o.svg == "-") {
-    auto svg = report::svg_text(dot);
-    if (!svg) {
-      reporter.message(svg.error().message);
-      return ExitCode::usage;
-    }
-    reporter.print(*svg);
-    return ExitCode::success;
-  }
-  if (auto s = report::render_svg(dot, o.svg); !s) {
-    reporter.message(s.error().message);
-    return ExitCode::usage;
-  }
-  return ExitCode::success;
+  return print_graph(reporter, report::state_dot(State(sim)), o.svg);
 }
 
 Runner setup_show(CLI::App& app) {
