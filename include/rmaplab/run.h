@@ -72,6 +72,15 @@ struct Metrics {
   std::uint32_t max_walk = 0;
 };
 
+// One anon_vma a fork's chain walk asked the reuse rule about
+// (Profile::fork_may_reuse): what the rule saw, and whether it took it.
+struct ForkReuse {
+  std::uint32_t anon_vma = 0;   // its id
+  std::uint64_t vma_start = 0;  // the parent VMA being forked, its first page
+  model::ReuseCandidate seen;
+  bool reused = false;
+};
+
 struct OpRecord {
   int line = 0;
   std::string text;           // the operation, canonical form
@@ -86,6 +95,8 @@ struct OpRecord {
   // Lock acquisitions during the operation: every lock the model counts
   // (src/model/env.h says where each is taken).
   LockCounts locks;
+  // A fork's reuse decisions, in walk order (RunOptions::record_events).
+  std::vector<ForkReuse> fork_reuse;
   std::optional<Metrics> metrics;  // after it (RunOptions::metrics)
 };
 

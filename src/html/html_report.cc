@@ -147,6 +147,7 @@ RunOutcome write_run(const Script& script, const model::Profile* profile, bool f
   html::StateChanges changes(folios);
   RunOutcome outcome;
   std::array<std::vector<std::uint64_t>, 8> plot;
+  json reuse = json::array();  // every fork's reuse decisions, for the anon_vma panel
   std::string buf;
   const auto close_chunk = [&] {
     if (buf.empty()) return;
@@ -169,6 +170,9 @@ RunOutcome write_run(const Script& script, const model::Profile* profile, bool f
     ++outcome.ops;
     const json op = report::op_json(*rec);
     append_op(buf, op, sites, locks);
+    for (const ForkReuse& r : rec->fork_reuse)
+      reuse.push_back({outcome.ops - 1, r.anon_vma, r.vma_start, r.seen.num_children,
+                       r.seen.num_active_vmas, int{r.seen.is_pvma_anon_vma}, int{r.reused}});
     // A guard that stopped the operation half way leaves the model unusable:
     // its state is not read again.
     html::StateShape shape;
@@ -196,7 +200,8 @@ RunOutcome write_run(const Script& script, const model::Profile* profile, bool f
               {"profile", profile ? profile->name : model::kDefaultProfile},
               {"count", outcome.ops},
               {"violation", nullptr},
-              {"error", nullptr}};
+              {"error", nullptr},
+              {"reuse", std::move(reuse)}};
   if (outcome.violation) end["violation"] = violation_data(*outcome.violation);
   if (!outcome.error.empty()) end["error"] = outcome.error;
   std::string text = script_safe(end);

@@ -199,6 +199,28 @@ TEST_F(HtmlInBrowser, ForkChainShowsTheForestAndItsCounters) {
   EXPECT_GT(after_fork.at("changed").get<int>(), 0);
 }
 
+TEST_F(HtmlInBrowser, AnAnonVmaClickedOnSaysWhyEachForkReusedItOrNot) {
+  // Y1 (#2) of examples/04-deep-fork-chain-reuse.rml: "G1 fork G2" (the
+  // sixth operation) asks about it while G1's VMA still uses it, and is
+  // refused; "G2 fork G3" (the eighth) finds it unused with one child and
+  // reuses it (6.18's rule: num_active_vmas == 0, num_children < 2).
+  check_example("04-deep-fork-chain-reuse", {});
+  const Browser b = load(scratch("04-deep-fork-chain-reuse.html"), "#selftest&pick=2");
+  const json& steps = b.result.at("steps");
+  ASSERT_GT(steps.size(), 8u);
+  EXPECT_TRUE(steps[5].at("inspect").empty()) << steps[5].at("inspect");
+  ASSERT_EQ(steps[6].at("inspect").size(), 1u);
+  const std::string refused = steps[6].at("inspect")[0];
+  EXPECT_NE(refused.find("G1 fork G2"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("not reused, seeing num_children 0, num_active_vmas 1"), std::string::npos)
+      << refused;
+  ASSERT_EQ(steps[8].at("inspect").size(), 2u);
+  const std::string reused = steps[8].at("inspect")[1];
+  EXPECT_NE(reused.find("G2 fork G3"), std::string::npos) << reused;
+  EXPECT_NE(reused.find(": reused, seeing num_children 1, num_active_vmas 0"), std::string::npos)
+      << reused;
+}
+
 TEST_F(HtmlInBrowser, SharedMemoryWithFoliosDrawsPages) {
   HtmlOptions options;
   options.folios = true;

@@ -3,7 +3,8 @@
 // draw the state after the selected operation; nothing is fetched.
 //
 // Data: {file, procs, folios, runs: [RUN, RUN?], profiles, kernel}
-//   RUN = {profile, ops: [OP...], violation, error}
+//   RUN = {profile, ops: [OP...], violation, error, reuse: [[operation, anon_vma,
+//          VMA start, num_children, num_active_vmas, pvma's own (0/1), reused (0/1)]]}
 //   OP  = [line, text, result (0: ok), [anon_vma alloc, free, AVC alloc, free] (0: none),
 //          live anon_vmas, live AVCs, events (0: none; [kind, id, site]),
 //          locks (0: none; [lock, times]), [changes],
@@ -486,11 +487,23 @@
     const kids = [];
     for (const [id, b] of avs) if (b[1] === picked && id !== picked) kids.push('#' + id);
     box.appendChild(el('div', {}, 'children alive: ' + (kids.length ? kids.join(' ') : 'none')));
-    if (runs[0].profile === 'linux-6.18') {
-      const reusable = a[4] === 0 && a[3] < 2;
-      box.appendChild(el('div', {}, 'Under linux-6.18, a fork (anon_vma_clone) reuses an anon_vma of the parent\'s chain ' +
-        'that has no active VMA and fewer than two children: this one ' + (reusable ? 'qualifies now' :
-          'does not now (' + (a[4] ? 'num_active_vmas ' + a[4] : 'num_children ' + a[3]) + ')') + '.'));
+    // Every fork whose chain walk asked the reuse rule about it, up to here
+    // (RUN.reuse: [operation, anon_vma, VMA start, num_children,
+    // num_active_vmas, is the parent VMA's anon_vma, reused]).
+    const asked = (runs[0].reuse || []).filter((r) => r[1] === picked && r[0] < pos);
+    if (!asked.length) {
+      box.appendChild(el('div', {class: 'reuse-none'}, 'No fork has asked ' + runs[0].profile + '\'s reuse rule about it yet.'));
+    } else {
+      box.appendChild(el('div', {}, 'Forks that asked ' + runs[0].profile + '\'s reuse rule about it (' +
+        asked.length + (asked.length > 20 ? ', the last 20' : '') + '):'));
+      const list = el('ul', {class: 'reuse'});
+      for (const r of asked.slice(-20)) {
+        const op = opAt(runs[0], r[0]);
+        list.appendChild(el('li', {class: r[6] ? 'reused' : 'refused'},
+          'line ' + op[LINE] + ' (' + op[TEXT] + '), VMA at page ' + r[2] + ': ' + (r[6] ? 'reused' : 'not reused') +
+          ', seeing num_children ' + r[3] + ', num_active_vmas ' + r[4] + (r[5] ? ' (the parent VMA\'s own anon_vma)' : '')));
+      }
+      box.appendChild(list);
     }
     inspect.appendChild(box);
   }
@@ -652,10 +665,13 @@
       changed: svg.querySelectorAll('.changed').length, processes: svg.querySelectorAll('g.proc').length,
       pages: svg.querySelectorAll('rect.page').length,
       mismatches: document.querySelectorAll('#oplist td.bad').length,
+      inspect: [...inspect.querySelectorAll('li')].map((li) => li.textContent),
       violation_here: !!document.querySelector('.violation-here')};
   }
   if (location.hash.startsWith('#selftest')) {
     const limit = Number((location.hash.match(/steps=(\d+)/) || [])[1] || 400);
+    const pick = (location.hash.match(/pick=(\d+)/) || [])[1];
+    if (pick !== undefined) picked = Number(pick);
     const out = {ops: n, runs: runs.map((r) => ({profile: r.profile, ops: r.count, violation: r.violation, error: r.error})),
       load_ms: loadMs, timing: timing, banners: [...banners.children].map((b) => b.className + ': ' + b.textContent),
       plots: plots.querySelectorAll('path.series').length, end: snapshot(), steps: []};

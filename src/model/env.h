@@ -94,6 +94,16 @@ class SlotPool {
 // lock, i_mmap_rwsem (no files here), and the PMD/PUD locks taken to
 // allocate page-table pages (the model keeps no empty page tables).
 
+// One anon_vma anon_vma_fork's chain walk asked the profile about: what
+// the reuse rule saw, and whether it took it. The walk stops asking at the
+// first it takes. Kept with the Event log (Options::record_events).
+struct ReuseDecision {
+  std::uint32_t anon_vma = 0;    // its id
+  std::uint64_t vma_start = 0;   // the parent VMA being forked, its first page
+  ReuseCandidate seen;
+  bool reused = false;
+};
+
 class Env {
  public:
   struct Options {
@@ -148,7 +158,15 @@ class Env {
   const std::vector<Event>& events() const { return events_; }
   // Drops the log so far (ids go on): a driver that has read an operation's
   // events keeps memory to the live state.
-  void forget_events() { events_.clear(); }
+  void forget_events() {
+    events_.clear();
+    reuse_decisions_.clear();
+  }
+  // anon_vma_fork's reuse rule: each anon_vma it asked about, in walk order.
+  void note_reuse(const anon_vma* av, std::uint64_t vma_start, ReuseCandidate seen, bool reused) {
+    if (options_.record_events) reuse_decisions_.push_back({av->id(), vma_start, seen, reused});
+  }
+  const std::vector<ReuseDecision>& reuse_decisions() const { return reuse_decisions_; }
   std::uint64_t allocations() const { return allocations_; }  // anon_vma + AVC, incl. failed
   bool injected_failure() const { return injected_; }
   // alloc/free counts per (call site, kind), kept even when events are not.
@@ -226,6 +244,7 @@ class Env {
   const Profile* profile_;
   SlotPool anon_vma_pool_, avc_pool_, vma_pool_, folio_pool_;
   std::vector<Event> events_;
+  std::vector<ReuseDecision> reuse_decisions_;
   SiteCounts site_counts_{};
   std::array<std::uint64_t, kPaths> paths_{};
   std::uint64_t allocations_ = 0;

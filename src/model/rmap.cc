@@ -63,7 +63,11 @@ int clone_chain(Env& env, vm_area_struct* dst, const vm_area_struct* src, bool f
   const Profile& profile = env.profile();
   anon_vma* active = nullptr;
   auto consider = [&](anon_vma* av) {
-    if (!fork || active || !profile.fork_may_reuse(reuse_candidate(*av, *src))) return;
+    if (!fork || active) return;
+    const ReuseCandidate seen = reuse_candidate(*av, *src);
+    const bool reuse = profile.fork_may_reuse(seen);
+    env.note_reuse(av, src->vm_start, seen, reuse);
+    if (!reuse) return;
     active = av;
     if (profile.clone_attaches_reuse_in_walk) {  // rfc-v1: attached (and counted) at once
       env.touch(dst);

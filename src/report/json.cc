@@ -78,6 +78,17 @@ nlohmann::json op_json(const OpRecord& op) {
   o["live"] = {{"anon_vma", op.live_anon_vma}, {"avc", op.live_avc}};
   o["layout"] = layout_json(op.layout);
   o["locks"] = locks_json(op.locks);
+  if (!op.fork_reuse.empty()) {
+    json reuse = json::array();
+    for (const ForkReuse& r : op.fork_reuse)
+      reuse.push_back({{"anon_vma", r.anon_vma},
+                       {"vma_start", r.vma_start},
+                       {"num_children", r.seen.num_children},
+                       {"num_active_vmas", r.seen.num_active_vmas},
+                       {"is_pvma_anon_vma", r.seen.is_pvma_anon_vma},
+                       {"reused", r.reused}});
+    o["fork_reuse"] = std::move(reuse);
+  }
   if (op.metrics) o["metrics"] = metrics_json(*op.metrics);
   return o;
 }

@@ -30,10 +30,18 @@ TEST(Json, TopLevelAndPerOperationFields) {
   EXPECT_EQ(doc["live"]["avc"], report->live_avc);
   ASSERT_EQ(doc["ops"].size(), 4u);
   for (const json& op : doc["ops"]) {
-    EXPECT_EQ(keys(op), (std::set<std::string>{"line", "result", "anon_vma_alloc", "anon_vma_free",
-                                               "avc_alloc", "avc_free", "op", "events",
-                                               "call_sites", "live", "layout", "locks"}))
-        << op.dump();
+    std::set<std::string> expected{"line", "result", "anon_vma_alloc", "anon_vma_free",
+                                   "avc_alloc", "avc_free", "op", "events",
+                                   "call_sites", "live", "layout", "locks"};
+    // Only a fork asks the reuse rule; P's anon_vma is in use, so it refuses.
+    if (op["op"] == "P fork C") {
+      expected.insert("fork_reuse");
+      EXPECT_EQ(op["fork_reuse"],
+                (json::array({{{"anon_vma", 1}, {"vma_start", 0}, {"num_children", 1},
+                               {"num_active_vmas", 1}, {"is_pvma_anon_vma", true},
+                               {"reused", false}}})));
+    }
+    EXPECT_EQ(keys(op), expected) << op.dump();
     EXPECT_EQ(keys(op["live"]), (std::set<std::string>{"anon_vma", "avc"}));
     EXPECT_EQ(keys(op["locks"]),
               (std::set<std::string>{"anon_vma_root_write", "anon_vma_root_read", "mmap_lock_write",

@@ -11,6 +11,7 @@ namespace rmaplab::run_internal {
 OpWatch::OpWatch(const model::Env& env)
     : env_(env),
       first_event_(env.events().size()),
+      first_reuse_(env.reuse_decisions().size()),
       locks_(env.lock_counts()),
       sites_(env.site_counts()) {}
 
@@ -32,6 +33,10 @@ void OpWatch::finish(OpRecord& rec, std::vector<CallSite>& site_order) const {
     rec.counts += during;
     if (!during.empty() && unseen(s)) site_order.push_back(s);
   }
+  const auto& reuse = env_.reuse_decisions();
+  rec.fork_reuse.clear();
+  for (std::size_t i = first_reuse_; i < reuse.size(); ++i)
+    rec.fork_reuse.push_back({reuse[i].anon_vma, reuse[i].vma_start, reuse[i].seen, reuse[i].reused});
   rec.live_anon_vma = env_.live_anon_vmas();
   rec.live_avc = env_.live_avcs();
   rec.locks = env_.lock_counts() - locks_;

@@ -20,7 +20,7 @@ class OpWatch {
 
  private:
   const model::Env& env_;
-  std::size_t first_event_;
+  std::size_t first_event_, first_reuse_;
   LockCounts locks_;
   model::Env::SiteCounts sites_;
 };

@@ -65,6 +65,45 @@ TEST(Simulation, TheCheckerNamesTheOperationAfterWhichARuleBroke) {
   EXPECT_TRUE(sim.done());
 }
 
+TEST(Simulation, AForkRecordsWhatTheReuseRuleSawOfEachAnonVmaItAskedAbout) {
+  // examples/04-deep-fork-chain-reuse.rml's first reuse. G2's VMA has the
+  // chain [Y2 #3, Y1 #2, R #1]; anon_vma_clone walks it from the root side
+  // and 6.18 takes the first anon_vma with no active VMA and fewer than two
+  // children (mm/rmap.c, anon_vma_clone). R counts its self link and Y1:
+  // refused. Y1 lost G1's VMA and has Y2: taken, and the walk asks no more.
+  // The kernel allocates no anon_vma at this fork (examples/04-*.expected.json).
+  const Script script = parse(
+      "spawn G0\nG0 mmap 4 8\nG0 write 4 8\nG0 fork G1\nG0 exit\nG1 fork G2\nG1 exit\n"
+      "G2 fork G3\n");
+  Simulation sim(script, {});
+  step_to(sim, 7);
+  auto fork = sim.step();
+  ASSERT_TRUE(fork.ok());
+  EXPECT_EQ(fork->counts.anon_vma_alloc, 0u);
+  ASSERT_EQ(fork->fork_reuse.size(), 2u);
+  const ForkReuse& root = fork->fork_reuse[0];
+  EXPECT_EQ(root.anon_vma, 1u);
+  EXPECT_EQ(root.vma_start, 4u);
+  EXPECT_EQ(root.seen.num_children, 2);
+  EXPECT_EQ(root.seen.num_active_vmas, 0);
+  EXPECT_FALSE(root.reused);
+  const ForkReuse& y1 = fork->fork_reuse[1];
+  EXPECT_EQ(y1.anon_vma, 2u);
+  EXPECT_EQ(y1.seen.num_children, 1);
+  EXPECT_EQ(y1.seen.num_active_vmas, 0);
+  EXPECT_FALSE(y1.seen.is_pvma_anon_vma) << "G2's VMA uses Y2";
+  EXPECT_TRUE(y1.reused);
+  // Only forks ask.
+  Simulation again(script, {});
+  while (!again.done()) {
+    auto rec = again.step();
+    ASSERT_TRUE(rec.ok());
+    if (rec->text.find(" fork ") == std::string::npos) {
+      EXPECT_TRUE(rec->fork_reuse.empty()) << rec->text;
+    }
+  }
+}
+
 TEST(Simulation, RunScriptHandsEachRecordOverAsItIsMade) {
   const Script script = parse("spawn P\nP mmap 0 4\nP write 0 4\nP fork C\nC exit\nP exit\n");
   std::vector<int> lines;
