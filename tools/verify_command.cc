@@ -239,6 +239,7 @@ ExitCode verify_in_guest(const VerifyCommand& o, report::Reporter& reporter) {
   job.args = {"verify"};
   for (const std::string& s : o.scripts) job.args.push_back(s);
   if (o.kernel_only) job.args.push_back("--kernel-only");
+  if (o.objects) job.args.push_back("--objects");
   if (o.json) job.args.push_back("--json");
   for (const auto& [flag, value] : {std::pair{"--generate", &o.generate},
                                     {"--seed", &o.seed},
@@ -273,12 +274,6 @@ ExitCode verify_in_guest(const VerifyCommand& o, report::Reporter& reporter) {
 ExitCode run_verify(const VerifyCommand& o) {
   report::Reporter reporter(o.json ? report::Format::json : report::Format::text, std::cout,
                             std::cerr);
-  if (o.objects && !o.kernel_only) {
-    kernel::ReadError why;
-    if (!kernel::object_reader_available(&why))
-      reporter.message("rmaplab verify: objects not compared, only events, layouts and pages: " +
-                       why.message);
-  }
   auto generate = generate_options(o);
   if (!generate.ok()) return fail(reporter, generate.error().message, ExitCode::usage);
   if (o.scripts.empty() && generate->count == 0)
@@ -289,6 +284,14 @@ ExitCode run_verify(const VerifyCommand& o) {
   auto profile = find_profile(o.profile);
   if (!profile) return fail(reporter, profile.error().message, ExitCode::usage);
   if (!o.kernel.empty()) return verify_in_guest(o, reporter);
+  if (o.objects && !o.kernel_only) {
+    kernel::ReadError why;
+    if (!kernel::object_reader_available(&why))
+      reporter.message("rmaplab verify: objects not compared, only events, layouts and pages: " +
+                       why.message);
+    else if (std::string no_locks; !kernel::root_lock_counts_available(&no_locks))
+      reporter.message("rmaplab verify: root rwsem acquisitions not measured: " + no_locks);
+  }
   std::error_code ec;
   const bool one =
       generate->count == 0 && o.scripts.size() == 1 &&

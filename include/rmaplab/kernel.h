@@ -96,6 +96,22 @@ struct ProcessState {
   int pid = 0;  // its helper's (0 once it exited); last, for aggregate initialisation
 };
 
+// Root rwsem acquisitions seen by hardware breakpoints on the rwsem counts.
+struct RootLockCount {
+  std::uint64_t writes = 0;          // to the watched counts
+  std::uint64_t write_acquired = 0;  // down_write
+  std::uint64_t read_acquired = 0;   // down_read
+  // Every write was one half of an uncontended acquire/release pair, so
+  // the two kinds account for all of them. False where a count was written
+  // in another way (a waiter, or a lock already held when counting began).
+  bool classified() const { return writes == 2 * (write_acquired + read_acquired); }
+};
+
+// Whether root rwsem acquisitions can be measured here (Options::objects
+// measures them where they can); *why says why not: not x86-64, no BTF, or
+// the kernel refuses hardware breakpoints on kernel addresses.
+bool root_lock_counts_available(std::string* why);
+
 struct OpResult {
   int line = 0;
   std::string result;               // "ok" or the errno name, e.g. "EFAULT"
@@ -105,15 +121,15 @@ struct OpResult {
   // `after` (their arena VMAs, chains, the anon_vmas named and their trees,
   // the folios of their present pages), read with BPF.
   std::shared_ptr<const ObjectDump> objects;
-  // With Options::objects, where it could be measured: the writes the
-  // operation's process (and a child it forked) made to the rwsem counts of
-  // the roots its chains named before the operation, counted with hardware
-  // breakpoints (src/kernel/root_lock_counter.h): two per acquisition, read
-  // or write. Unset where those roots were more than 4, where the operation
-  // made a new root (first faults: it was not watched), at an exit (its
-  // teardown's writes are not counted: measured 0), or where a watched
-  // root's memory was reused by an anon_vma allocated in the operation.
-  std::optional<std::uint64_t> root_rwsem_writes;
+  // With Options::objects, where it could be measured: the acquisitions of
+  // the rwsems of the roots its chains named before the operation, by the
+  // operation's process (and a child it forked), counted with hardware
+  // breakpoints (src/kernel/root_lock_counter.h). Unset where those roots
+  // were more than 4, where the operation made a new root (first faults: it
+  // was not watched), at an exit (its teardown's writes are not counted:
+  // measured 0), or where a watched root's memory was reused by an anon_vma
+  // allocated in the operation.
+  std::optional<RootLockCount> root_locks;
   std::size_t roots_watched = 0;
   // Whether `after` lists every process created so far (a full snapshot) or
   // only those the operation touched (Options::snapshot_touched).

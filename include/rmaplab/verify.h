@@ -75,9 +75,12 @@ struct Comparison {
   // compared (DiffKind::objects); "events": results, events and snapshots only.
   std::string depth = "events";
   // Operations whose root rwsem acquisitions were measured on the kernel
-  // (kernel::OpResult::root_rwsem_writes) and compared with the model's
-  // anon_vma_root_write + anon_vma_root_read; the other locks stay modelled.
+  // (kernel::OpResult::root_locks) and compared with the model's
+  // anon_vma_root_write and anon_vma_root_read; the other locks stay
+  // modelled. Of those, the ones compared write by write and read by read
+  // (the rest, in total).
   std::size_t root_locks_measured = 0;
+  std::size_t root_locks_by_kind = 0;
   std::string model{model::kDefaultProfile};  // the profile the model ran under
   bool agree() const { return differences == 0; }
 };

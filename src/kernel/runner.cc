@@ -319,9 +319,9 @@ Result<Run> Runner::run() {
     }
     auto result = execute(i, op);
     if (!result.ok()) return result.error();
-    std::optional<std::uint64_t> writes;
+    std::optional<RootLockCount> locks;
     if (counting)
-      if (auto w = locks_->stop(); w.ok()) writes = *w;
+      if (auto c = locks_->stop(); c.ok()) locks = *c;
     if (Status s = trace_->mark(end_marker(op.line)); !s.ok()) return at(op, s.error().message);
     if (Status s = drain_through(i, &run); !s.ok()) return at(op, s.error().message);
     OpResult r;
@@ -331,8 +331,8 @@ Result<Run> Runner::run() {
     if (snapshotter_)
       if (Status s = snapshot(op, full_snapshot_after(i), &r); !s.ok())
         return at(op, s.error().message);
-    if (writes && lock_count_valid(op, op_pid, r)) {
-      r.root_rwsem_writes = writes;
+    if (locks && lock_count_valid(op, op_pid, r)) {
+      r.root_locks = locks;
       r.roots_watched = watched_.size();
     }
     if (op.verb == Verb::exit) roots_of_.erase(op_pid);

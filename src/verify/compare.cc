@@ -76,7 +76,7 @@ struct RunComparer::State {
     track_pointers(k);
     if (!k.after.empty()) snapshots(m, k);
     if (st && k.objects) objects(*st, k);
-    if (k.root_rwsem_writes) root_locks(m, *k.root_rwsem_writes);
+    if (k.root_locks) root_locks(m, *k.root_locks);
     keep(std::move(oc));
   }
 
@@ -291,16 +291,27 @@ struct RunComparer::State {
                                                                  : std::string("?");
   }
 
-  // Root rwsem acquisitions: two writes to the count per acquisition.
-  void root_locks(const OpRecord& m, std::uint64_t writes) {
+  // Root rwsem acquisitions, kind by kind where the kernel's writes to the
+  // count could be told apart (every one half of an acquire/release pair),
+  // else in total: two writes per acquisition.
+  void root_locks(const OpRecord& m, const kernel::RootLockCount& k) {
     ++out_.root_locks_measured;
     const std::uint64_t w = m.locks[Lock::anon_vma_root_write],
                         r = m.locks[Lock::anon_vma_root_read];
-    if (2 * (w + r) != writes)
+    if (k.classified()) {
+      ++out_.root_locks_by_kind;
+      if (w != k.write_acquired || r != k.read_acquired)
+        differ(DiffKind::objects,
+               fmt::format("root rwsem: the model takes it {} times for write and {} for read, "
+                           "the kernel {} and {}",
+                           w, r, k.write_acquired, k.read_acquired));
+    } else if (2 * (w + r) != k.writes) {
       differ(DiffKind::objects,
              fmt::format("root rwsem: the model takes it {} times ({} write, {} read), the kernel "
-                         "{} times ({} writes to its count)",
-                         w + r, w, r, writes / 2.0, writes));
+                         "{} times ({} writes to its count, not all of them acquisitions or "
+                         "releases)",
+                         w + r, w, r, k.writes / 2.0, k.writes));
+    }
   }
 
   // Object depth (kernel::OpResult::objects against the model's state).
@@ -495,6 +506,7 @@ nlohmann::json to_json(const Comparison& c) {
   j["agree"] = c.agree();
   j["depth"] = c.depth;
   j["root_locks_measured"] = c.root_locks_measured;
+  j["root_locks_by_kind"] = c.root_locks_by_kind;
   j["operations_differing"] = c.differences;
   auto& first = j["first_difference"] = nlohmann::json::object();
   for (const Difference& d : c.first)

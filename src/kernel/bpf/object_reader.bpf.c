@@ -163,6 +163,18 @@ static long chain_step(__u32 i, void* data) {
   return 0;
 }
 
+/* The members that were renamed, read under whichever name this kernel has
+ * (the branch the running kernel lacks is dead code to the verifier). */
+static __u64 page_index(struct page* page) {
+  if (bpf_core_field_exists(page->__folio_index)) return BPF_CORE_READ(page, __folio_index);
+  return BPF_CORE_READ((struct page___index*)page, index);
+}
+
+static __u64 page_compound_head(struct page* page) {
+  if (bpf_core_field_exists(page->compound_head)) return BPF_CORE_READ(page, compound_head);
+  return BPF_CORE_READ((struct page___compound_info*)page, compound_info);
+}
+
 struct page_walk {
   __u64 size;
 };
@@ -178,8 +190,8 @@ static long page_step(__u32 i, void* data) {
       .pfn = pfn,
       .page = (__u64)page,
       .mapping = (__u64)BPF_CORE_READ(page, mapping),
-      .index = BPF_CORE_READ(page, __folio_index),
-      .compound_head = BPF_CORE_READ(page, compound_head),
+      .index = page_index(page),
+      .compound_head = page_compound_head(page),
   };
   emit(&rec, sizeof(rec));
   return 0;

@@ -86,6 +86,17 @@ struct page {
   atomic_t _refcount;
 };
 
+/* The same members under their names in other kernels; libbpf matches a
+ * "___" flavour to the kernel's struct page. Before 6.16 the folio index
+ * was page->index; from 7.x the compound head is page->compound_info. */
+struct page___index {
+  unsigned long index;
+};
+
+struct page___compound_info {
+  unsigned long compound_info;
+};
+
 struct task_struct {
   int pid;
   int tgid;
