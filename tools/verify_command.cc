@@ -143,6 +143,8 @@ ExitCode verify_one(const VerifyCommand& o, const model::Profile* profile,
     if (progress.active()) options.progress = [&](std::size_t n) { progress.update(n); };
     v = verify_script(*script, options);
   }  // the progress line is gone before the result is printed
+  for (const std::string* note : {&v.depth_note, &v.root_locks_note})
+    if (!note->empty()) reporter.message("rmaplab verify: " + *note);
   switch (v.outcome) {
     case Verification::Outcome::script_error:
       return fail(reporter, v.error, ExitCode::usage);
@@ -193,10 +195,22 @@ ExitCode verify_many(const VerifyCommand& o, const GenerateOptions& generate,
   options.keep_ops = json;
   if (progress.active()) options.progress = [&](std::size_t n) { progress.update(n); };
   ExitCode code = ExitCode::success;
+  bool said_depth = false, said_locks = false;
   nlohmann::json scripts = nlohmann::json::array();
   const VerifyTotals totals = verify_sources(
       *sources, generate, options, [&](const ScriptSource& source, const Verification& v) {
         code = std::max(code, exit_code(v.outcome));
+        // Once per command: every run has the same reason.
+        if (!v.depth_note.empty() && !said_depth) {
+          said_depth = true;
+          progress.clear();
+          reporter.message("rmaplab verify: " + v.depth_note);
+        }
+        if (!v.root_locks_note.empty() && !said_locks) {
+          said_locks = true;
+          progress.clear();
+          reporter.message("rmaplab verify: " + v.root_locks_note);
+        }
         if (json) {
           scripts.push_back(source_json(source, v, generate));
           return;
@@ -284,14 +298,8 @@ ExitCode run_verify(const VerifyCommand& o) {
   auto profile = find_profile(o.profile);
   if (!profile) return fail(reporter, profile.error().message, ExitCode::usage);
   if (!o.kernel.empty()) return verify_in_guest(o, reporter);
-  if (o.objects && !o.kernel_only) {
-    kernel::ReadError why;
-    if (!kernel::object_reader_available(&why))
-      reporter.message("rmaplab verify: objects not compared, only events, layouts and pages: " +
-                       why.message);
-    else if (std::string no_locks; !kernel::root_lock_counts_available(&no_locks))
-      reporter.message("rmaplab verify: root rwsem acquisitions not measured: " + no_locks);
-  }
+  // Loads while the scripts are read and the first kernel run sets up.
+  if (o.objects && !o.kernel_only) kernel::preload_object_reader();
   std::error_code ec;
   const bool one =
       generate->count == 0 && o.scripts.size() == 1 &&

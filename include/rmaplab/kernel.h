@@ -144,6 +144,9 @@ struct Run {
   // Objects alive after the last operation (before the runner ends the
   // processes the script left running): allocations minus frees.
   std::size_t live_anon_vma = 0, live_avc = 0;
+  // Options::objects asked for: why the objects were not read ("" when they
+  // were), and why the root locks were not measured.
+  std::string objects_unavailable, root_locks_unavailable;
   // With Options::keep_trace: the instance's text trace as read (markers and
   // the filtered kmem events), for debugging and recording test data.
   std::string trace;
@@ -163,8 +166,10 @@ struct Options {
   bool snapshot_touched = false;
   std::vector<std::size_t> full_snapshots;
   // With snapshot: also read the kernel's objects (OpResult::objects) of the
-  // processes each snapshot lists; needs the BPF object reader
-  // (object_reader_available()).
+  // processes each snapshot lists, and measure root locks, where they can be
+  // (Run::objects_unavailable, Run::root_locks_unavailable say why not). The
+  // runner asks for the BPF object reader once its own setup is done, so a
+  // reader loading meanwhile (preload_object_reader()) costs nothing extra.
   bool objects = false;
 };
 

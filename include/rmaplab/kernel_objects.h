@@ -102,4 +102,8 @@ bool read_objects(const std::vector<ReadRequest>& requests, ObjectDump* out, Rea
 // Whether the object reader can run here (loads it); *why says why not.
 bool object_reader_available(ReadError* why);
 
+// Starts loading the object reader on a thread of its own (once), so that
+// a later object_reader_available() or read_objects() finds it loaded.
+void preload_object_reader();
+
 }  // namespace rmaplab::kernel

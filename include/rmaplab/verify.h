@@ -176,8 +176,16 @@ struct Verification {
   // (agree, differ, ran).
   Counts kernel_counts;
   Comparison comparison;  // agree, differ (empty with kernel_only)
-  // VerifyOptions::objects asked for but the reader cannot run: why, one line.
-  std::string depth_note;
+  // VerifyOptions::objects asked for but the reader cannot run: why, one
+  // line; root_locks_note the same for the root lock counts.
+  std::string depth_note, root_locks_note;
+  void note_depth() {
+    if (!kernel.objects_unavailable.empty())
+      depth_note = "objects not compared, only events, layouts and pages: " +
+                   kernel.objects_unavailable;
+    if (!kernel.root_locks_unavailable.empty())
+      root_locks_note = "root rwsem acquisitions not measured: " + kernel.root_locks_unavailable;
+  }
   // differ, from verify_scripts(): set when the script differed in a joined
   // run but agreed when run alone (the comparison is the joined run's).
   std::string note;

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -67,6 +68,8 @@ bool object_reader_available(ReadError* why) {
   *why = unavailable();
   return false;
 }
+
+void preload_object_reader() {}
 
 #else
 
@@ -458,6 +461,19 @@ bool read_objects(const std::vector<ReadRequest>& requests, ObjectDump* out, Rea
 bool object_reader_available(ReadError* why) {
   std::lock_guard lock(reader_mutex);
   return shared_reader(why) != nullptr;
+}
+
+void preload_object_reader() {
+  // Joined at exit: a load outliving main would race the statics it fills.
+  struct Loader {
+    std::thread thread{[] {
+      std::lock_guard lock(reader_mutex);
+      ReadError ignored;
+      shared_reader(&ignored);
+    }};
+    ~Loader() { thread.join(); }
+  };
+  static Loader loader;
 }
 
 #endif

@@ -262,6 +262,7 @@ class Runner {
   std::string chunk_;
   // Root lock counts (with Options::objects): the roots each helper's chains
   // named at its last dump, and the ones watched during the operation.
+  bool objects_ = false;  // Options::objects, and the reader can run
   std::unique_ptr<RootLockCounter> locks_;
   std::unordered_map<int, std::vector<std::uint64_t>> roots_of_;
   std::vector<std::uint64_t> watched_;
@@ -296,15 +297,25 @@ Result<Run> Runner::run() {
     if (!s.ok()) return s.error();
     snapshotter_ = std::move(*s);
   }
-  if (options_.snapshot && options_.objects)
-    if (auto c = RootLockCounter::open(); c.ok()) locks_ = std::move(*c);  // else: unmeasured
+  Run run;
+  if (options_.snapshot && options_.objects) {
+    // Asked only now: a reader loading on its own thread had the setup's time.
+    if (ReadError why; object_reader_available(&why)) {
+      objects_ = true;
+      if (auto c = RootLockCounter::open(); c.ok())
+        locks_ = std::move(*c);
+      else
+        run.root_locks_unavailable = c.error().message;
+    } else {
+      run.objects_unavailable = why.message;
+    }
+  }
   created_.assign(std::size_t(nslots), false);
 
   std::vector<int> pids = helpers_->live_pids();
   if (Status s = trace_->trace_pids(pids); !s.ok()) return s.error();
   if (Status s = trace_->enable(); !s.ok()) return s.error();
 
-  Run run;
   run.kernel_release = kernel_release();
   for (std::size_t i = 0; i < script_.ops.size(); ++i) {
     const Op& op = script_.ops[i];
@@ -424,7 +435,7 @@ Status Runner::capture(int slot, OpResult* out) {
 
 Status Runner::snapshot(const Op& op, bool full, OpResult* out) {
   if (Status s = snapshot_layouts(op, full, out); !s.ok()) return s;
-  if (!options_.objects) return ok_status();
+  if (!objects_) return ok_status();
   // The kernel's objects of the same processes: arena VMAs and present pages.
   std::vector<ReadRequest> requests;
   for (const ProcessState& p : out->after) {

@@ -145,14 +145,7 @@ class Batcher {
     // Object depth: the dump of an operation lists the processes its
     // snapshot lists; slice() keeps the member's, and the comparer reads
     // only those (scripts share no anon_vma, so no tree crosses members).
-    std::string depth_note;
-    if (kernel_options.snapshot && options_.objects) {
-      kernel::ReadError why;
-      if (kernel::object_reader_available(&why))
-        kernel_options.objects = true;
-      else
-        depth_note = "objects not compared: " + why.message;
-    }
+    kernel_options.objects = kernel_options.snapshot && options_.objects;
     RunOptions model_options;
     model_options.layouts = compare && options_.snapshots ? Layouts::all : Layouts::none;
     model_options.profile = options_.profile;
@@ -190,9 +183,11 @@ class Batcher {
       }
       Verification v;
       v.operations = m.script->ops.size();
-      v.depth_note = depth_note;
       v.kernel_counts = m.counts;
       v.kernel.kernel_release = run->kernel_release;
+      v.kernel.objects_unavailable = run->objects_unavailable;
+      v.kernel.root_locks_unavailable = run->root_locks_unavailable;
+      v.note_depth();
       v.kernel.ops = std::move(m.kept);
       v.kernel.live_anon_vma = static_cast<std::size_t>(std::max(0L, m.live[0]));
       v.kernel.live_avc = static_cast<std::size_t>(std::max(0L, m.live[1]));

@@ -70,13 +70,7 @@ Verification verify_script(const Script& script, const VerifyOptions& options) {
   RunComparer comparer(script, options.keep_ops);
   kernel::Options kernel_options;
   kernel_options.snapshot = compare && options.snapshots;
-  if (kernel_options.snapshot && options.objects) {
-    kernel::ReadError why;
-    if (kernel::object_reader_available(&why))
-      kernel_options.objects = true;
-    else
-      v.depth_note = "objects not compared: " + why.message;
-  }
+  kernel_options.objects = kernel_options.snapshot && options.objects;
   kernel_options.snapshot_touched = true;
   std::vector<kernel::OpResult> kept;
   const bool keep_kernel_ops = options.keep_kernel_ops || (options.kernel_only && options.keep_ops);
@@ -99,6 +93,7 @@ Verification verify_script(const Script& script, const VerifyOptions& options) {
   }
   v.kernel = std::move(*run);
   v.kernel.ops = std::move(kept);
+  v.note_depth();
   if (options.kernel_only) {
     v.outcome = Verification::Outcome::ran;
     return v;
