@@ -90,6 +90,9 @@ struct ReadRequest {
   std::uint64_t start = 0, end = ~std::uint64_t{0};  // VMAs overlapping [start, end)
   bool pages = false;                                // the present pages of those VMAs (in range)
   std::vector<std::uint64_t> page_addresses;         // or these addresses only (with pages=false)
+  // Optional, with page_addresses: their PFNs as the caller read them from
+  // /proc/PID/pagemap (the runner's snapshot has), so they are not read again.
+  std::vector<std::uint64_t> page_pfns;
 };
 
 // Reads every request's process into one dump (an anon_vma named by several

@@ -172,7 +172,10 @@ class Reader {
     // The PFNs first: the iterator reads their struct pages on its first call.
     std::vector<std::uint64_t> addresses = r.page_addresses;
     std::vector<std::uint64_t> pfns;
-    if (r.pages || !addresses.empty()) {
+    if (!r.pages && !addresses.empty() && r.page_pfns.size() == addresses.size()) {
+      if (!calibrated_ && !calibrate(error)) return false;
+      pfns = r.page_pfns;
+    } else if (r.pages || !addresses.empty()) {
       if (!calibrated_ && !calibrate(error)) return false;
       if (r.pages && !present_pages(r, &addresses, error)) return false;
       Fd pagemap(::open(fmt::format("/proc/{}/pagemap", r.pid).c_str(), O_RDONLY | O_CLOEXEC));

@@ -92,15 +92,21 @@ Result<std::unique_ptr<RootLockCounter>> RootLockCounter::open() {
 #if !defined(__x86_64__)
   return Error{"root lock counts need x86-64 debug registers"};
 #else
-  btf* b = btf__load_vmlinux_btf();
-  if (!b) return Error{"root lock counts need the kernel's BTF (/sys/kernel/btf/vmlinux)"};
-  const long rwsem = member_offset(b, "anon_vma", "rwsem");
-  const long count = member_offset(b, "rw_semaphore", "count");
-  btf__free(b);
-  if (rwsem < 0 || count < 0) return Error{"the kernel's BTF has no anon_vma.rwsem.count to watch"};
   if (Status s = probe_kernel_breakpoint(); !s.ok()) return s.error();
+  // Looked up once per process: parsing the kernel's BTF takes 10 ms.
+  static const Result<std::uint64_t> offset = []() -> Result<std::uint64_t> {
+    btf* b = btf__load_vmlinux_btf();
+    if (!b) return Error{"root lock counts need the kernel's BTF (/sys/kernel/btf/vmlinux)"};
+    const long rwsem = member_offset(b, "anon_vma", "rwsem");
+    const long count = member_offset(b, "rw_semaphore", "count");
+    btf__free(b);
+    if (rwsem < 0 || count < 0)
+      return Error{"the kernel's BTF has no anon_vma.rwsem.count to watch"};
+    return std::uint64_t(rwsem + count);
+  }();
+  if (!offset.ok()) return offset.error();
   std::unique_ptr<RootLockCounter> c(new RootLockCounter);
-  c->count_offset_ = std::uint64_t(rwsem + count);
+  c->count_offset_ = offset.value();
   if (!std::getenv("RMAPLAB_LIBBPF_DEBUG")) libbpf_set_print(nullptr);
   c->skel_ = root_lock__open_and_load();
   if (!c->skel_)

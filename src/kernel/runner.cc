@@ -445,8 +445,10 @@ Status Runner::snapshot(const Op& op, bool full, OpResult* out) {
     r.start = kArenaBase;
     r.end = kArenaBase + std::uint64_t(kArenaPages) * kPageSize;
     for (const PageInfo& page : p.pages)
-      if (!page.zero_page)
+      if (!page.zero_page) {
         r.page_addresses.push_back(kArenaBase + std::uint64_t(page.page) * kPageSize);
+        r.page_pfns.push_back(page.pfn);
+      }
   }
   auto dump = std::make_shared<ObjectDump>();
   ReadError error;
