@@ -19,6 +19,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -196,6 +198,24 @@ TEST_F(GuestVerify, AtObjectDepthTheRootLocksOfEveryExampleAreMeasuredByKind) {
   }
   EXPECT_GT(measured, 100u);
   EXPECT_EQ(by_kind, measured);
+}
+
+// fuzz --kernel NAME runs the fuzzer in the guest against the guest's kernel
+// and brings the shrunk failing script back. rfc-v1 loses the
+// num_active_vmas increment of a split (the seed RFC's first version), so
+// the checker stops a generated script at its first split of a faulted VMA.
+TEST_F(GuestVerify, FuzzInAGuestBringsTheShrunkFailingScriptBack) {
+  const std::string out = ::testing::TempDir() + "/guest-fuzz-finding.rml";
+  std::filesystem::remove(out);
+  const auto r = run_cli({"fuzz", "--kernel", "debian-6.12", "--profile", "rfc-v1", "--seed", "1",
+                          "--seconds", "60", "--out", out});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.out.find("FAILURE: seed 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("guest: "), std::string::npos) << r.err;
+  std::ifstream in(out);
+  const std::string script((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(script.find("# it fails: invariant I6 num_active_vmas"), std::string::npos) << script;
+  EXPECT_NE(script.find(" mprotect "), std::string::npos) << script;
 }
 
 TEST_F(GuestVerify, OneScriptIsTheSideBySideTable) {

@@ -1,10 +1,11 @@
-// rmaplab fuzz [--seconds S] [--seed N] [--kernel] [--jobs J] [--scripts N]
-//              [--profile NAME] [--against NAME] [--out FILE]
+// rmaplab fuzz [--seconds S] [--seed N] [--kernel [IMAGE|NAME]] [--jobs J]
+//              [--scripts N] [--profile NAME] [--against NAME] [--out FILE]
 //
 // Generated scripts through the model with the invariant checker after every
 // operation (and with --kernel on the running kernel too, compared with the
-// model), until the time is up or one fails. A failing script is shrunk,
-// written to a file and printed; the exit code is then 1.
+// model; with --kernel IMAGE|NAME on that kernel booted under QEMU, where
+// this same command runs), until the time is up or one fails. A failing
+// script is shrunk, written to a file and printed; the exit code is then 1.
 //
 // On a terminal a status block on stderr shows the rate and the coverage of
 // verbs and model paths, redrawn every second within the terminal's width;
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <limits>
@@ -27,6 +29,7 @@
 #include "options.h"
 #include "rmaplab/fuzz.h"
 #include "rmaplab/kernel.h"
+#include "rmaplab/vm.h"
 #include "rmaplab/printable.h"
 #include "rmaplab/profile.h"
 
@@ -37,6 +40,8 @@ struct FuzzCommand {
   std::uint64_t seed = 0;
   bool seed_given = false;
   bool kernel = false;
+  std::string image;  // --kernel IMAGE|NAME: fuzz in a guest booting it
+  std::string cache;  // where fetched kernels are kept
   int jobs = 1;
   std::uint64_t scripts = 0;
   std::string profile;
@@ -88,10 +93,73 @@ class Progress {
   double next_line_ = 60;
 };
 
+// The same fuzz inside a guest booting o.image: the guest runs this binary
+// with the same options against its own kernel; its output is passed
+// through, and the failing script it wrote comes back to where --out (or the
+// default name) says. A guest that fails (console, timeout) is a failure.
+ExitCode fuzz_in_guest(const FuzzCommand& o, report::Reporter& reporter) {
+  auto kernel = vm::resolve_kernel(o.image, o.cache, true,
+                                   [&](const std::string& line) { reporter.message(line); });
+  if (!kernel.ok()) {
+    reporter.message(fmt::format("rmaplab fuzz: {}", kernel.error().message));
+    return ExitCode::unobservable;
+  }
+  vm::GuestJob job;
+  job.image = kernel->image;
+  job.bring_back = true;
+  // The guest's own clock bounds the fuzzing; this bounds the boot, the
+  // shrinking of a finding and a guest that hangs.
+  job.timeout_s = o.seconds > 0 ? int(o.seconds) + 900 : 365 * 24 * 3600;
+  const std::string out_name =
+      o.out.empty() ? "" : std::filesystem::path(o.out).filename().string();
+  job.args = {"fuzz", "--kernel", "--seconds", fmt::format("{}", o.seconds),
+              "--jobs", fmt::format("{}", o.jobs)};
+  if (o.seed_given) job.args.insert(job.args.end(), {"--seed", fmt::format("{}", o.seed)});
+  if (o.scripts) job.args.insert(job.args.end(), {"--scripts", fmt::format("{}", o.scripts)});
+  if (!o.profile.empty()) job.args.insert(job.args.end(), {"--profile", o.profile});
+  if (!o.against.empty()) job.args.insert(job.args.end(), {"--against", o.against});
+  if (!out_name.empty()) job.args.insert(job.args.end(), {"--out", out_name});
+  auto r = vm::run_guest(job);
+  if (!r.ok()) {
+    reporter.message(fmt::format("rmaplab fuzz: {}", r.error().message));
+    return ExitCode::unobservable;
+  }
+  std::cout << r->out;
+  std::cerr << r->err;
+  if (!r->failure.empty()) {
+    reporter.message(fmt::format("rmaplab fuzz: the guest booting {} failed after {:.1f} s: {}",
+                                 job.image, r->seconds, r->failure));
+    return ExitCode::disagreement;
+  }
+  for (const auto& [name, content] : r->files) {
+    const std::string file = !o.out.empty() && name == out_name ? o.out : name;
+    std::ofstream os(file);
+    os << content;
+    os.close();
+    if (!os) {
+      reporter.message(fmt::format("rmaplab fuzz: cannot write {}, the guest's failing script",
+                                   printable(file)));
+      return ExitCode::disagreement;
+    }
+    reporter.message(fmt::format(
+        "the guest's failing script is {}; against that kernel again: rmaplab verify --kernel "
+        "{}{} {}",
+        printable(file), o.image, o.profile.empty() ? "" : " --profile " + o.profile,
+        printable(file)));
+  }
+  reporter.message(fmt::format("guest: {} under QEMU ({}), {:.1f} s from start to power-off",
+                               job.image, r->accel, r->seconds));
+  // The guest's exit code is fuzz's own (0 to 3, or stopped by a signal).
+  const int code = r->exit_code;
+  const bool fuzz_code = (code >= 0 && code <= 3) || code == 130 || code == 143;
+  return fuzz_code ? static_cast<ExitCode>(code) : ExitCode::disagreement;
+}
+
 }  // namespace
 
 ExitCode run_fuzz(const FuzzCommand& o) {
   report::Reporter reporter(report::Format::text, std::cout, std::cerr);
+  if (!o.image.empty()) return fuzz_in_guest(o, reporter);
   FuzzOptions f;
   f.seed = o.seed_given ? o.seed : std::random_device{}() % 1000000000;
   f.seconds = o.seconds;
@@ -180,8 +248,15 @@ Runner setup_fuzz(CLI::App& app) {
       ->type_name("S");
   add_seed_option(app, o->seed, o->seed_given,
                   "Script i is 'rmaplab gen' of seed N + i (default: a random N, printed)");
-  app.add_flag("--kernel", o->kernel,
-               "Also run every script on the running kernel (root) and compare it with the model");
+  auto* kernel = app.add_option("--kernel", o->image,
+                                "Also run every script on the running kernel (root), or on this "
+                                "kernel image or 'rmaplab kernels' name booted under QEMU, and "
+                                "compare it with the model")
+                     ->expected(0, 1)
+                     ->type_name("[IMAGE|NAME]");
+  o->cache = vm::default_cache_dir();
+  app.add_option("--cache", o->cache, "With --kernel NAME: where fetched kernels are kept")
+      ->type_name("DIR");
   add_number_option(app, "--jobs", o->jobs, 1, kMaxJobs,
                     fmt::format("Worker processes (1 to {})", kMaxJobs), true)
       ->type_name("J");
@@ -200,7 +275,10 @@ Runner setup_fuzz(CLI::App& app) {
   app.footer(
       "Exit: 0 nothing found, 1 a failure found (or the fuzzer failed), 2 usage, 3 the kernel "
       "cannot be observed; stopped by SIGINT or SIGTERM before the end: 130 or 143.");
-  return [o] { return run_fuzz(*o); };
+  return [o, kernel] {
+    o->kernel = kernel->count() > 0;
+    return run_fuzz(*o);
+  };
 }
 
 }  // namespace rmaplab::cli

@@ -115,6 +115,8 @@ struct GuestJob {
   std::string cwd = "/w";                    // the guest's working directory
   int memory_mb = 256;
   int timeout_s = 600;
+  // Bring back the files the command writes in cwd (GuestResult::files).
+  bool bring_back = false;
 };
 
 struct GuestResult {
@@ -125,6 +127,9 @@ struct GuestResult {
   std::string failure;  // "" or one sentence: what went wrong, with a console excerpt
   std::string accel;    // "tcg" or "kvm"
   double seconds = 0;   // QEMU's wall time
+  // With GuestJob::bring_back: name (in cwd) -> content of each file the
+  // command wrote there.
+  std::map<std::string, std::string> files;
 };
 
 // Boots the job. An error: QEMU missing or not starting, files that cannot

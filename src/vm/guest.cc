@@ -15,7 +15,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -146,6 +148,7 @@ Result<std::string> initramfs(const GuestJob& job, const fs::path& dir) {
   cpio.file(kGuestArgs, args);
   cpio.file(kGuestCwd, job.cwd);
   if (job.stdin_content) cpio.file(kGuestStdin, *job.stdin_content);
+  if (job.bring_back) cpio.file(kGuestBringBack, "");
   for (const auto& [path, content] : job.files) {
     if (path.ends_with('/'))
       cpio.directory(path.substr(0, path.size() - 1));
@@ -153,6 +156,27 @@ Result<std::string> initramfs(const GuestJob& job, const fs::path& dir) {
       cpio.file(path, content);
   }
   return cpio.finish();
+}
+
+// The files after the trailer (guest_protocol.h): from `rest`, which starts
+// at the trailer's closing "@@".
+std::map<std::string, std::string> brought_back(std::string_view rest) {
+  std::map<std::string, std::string> files;
+  for (std::size_t at = rest.find(kGuestFile); at != std::string_view::npos;
+       at = rest.find(kGuestFile, at)) {
+    const std::size_t header = at + kGuestFile.size();
+    const std::size_t close = rest.find("@@\n", header);
+    if (close == std::string_view::npos) break;
+    const std::string_view fields = rest.substr(header, close - header);
+    const std::size_t space = fields.rfind(' ');
+    if (space == std::string_view::npos) break;
+    const std::size_t size = std::strtoull(std::string(fields.substr(space + 1)).c_str(), nullptr, 10);
+    const std::size_t body = close + 3;
+    if (body + size > rest.size()) break;  // cut short: the guest did not finish writing it
+    files[std::string(fields.substr(0, space))] = std::string(rest.substr(body, size));
+    at = body + size;
+  }
+  return files;
 }
 
 bool kvm_usable() {
@@ -331,6 +355,7 @@ Result<GuestResult> run_guest(const GuestJob& job) {
     long code = std::strtol(p, &end, 10);
     have_trailer = end != p && std::string_view(end).starts_with("@@");
     result.exit_code = int(code);
+    if (have_trailer) result.files = brought_back(std::string_view(end));
   } else {
     result.out = out;
   }

@@ -9,8 +9,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -54,6 +56,29 @@ int open_port(const char* path) {
     tcsetattr(fd, TCSANOW, &t);
   }
   return fd;
+}
+
+// The names of the regular files directly in `dir`.
+std::set<std::string> regular_files(const std::string& dir) {
+  std::set<std::string> names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+    if (e.is_regular_file(ec)) names.insert(e.path().filename().string());
+  return names;
+}
+
+bool write_all(int fd, std::string_view data);
+
+// Each file the command wrote in `cwd` (guest_protocol.h), onto `out`.
+bool bring_back(int out, const std::string& cwd, const std::set<std::string>& inputs) {
+  for (const std::string& name : regular_files(cwd)) {
+    if (inputs.count(name)) continue;
+    const std::string content = read_file(cwd + "/" + name);
+    if (!write_all(out, fmt::format("{}{} {}@@\n", kGuestFile, name, content.size())) ||
+        !write_all(out, content))
+      return false;
+  }
+  return true;
 }
 
 bool write_all(int fd, std::string_view data) {
@@ -111,6 +136,7 @@ void guest_main(const std::function<int(std::vector<std::string>)>& dispatch) {
   dup2(err_file, 2);
   const std::string cwd = read_file(std::string(kGuestCwd));
   if (chdir(cwd.c_str()) != 0) say(fmt::format("cannot enter {}: {}", cwd, std::strerror(errno)));
+  const std::set<std::string> inputs = regular_files(cwd);  // the job's own
 
   int code = 70;
   try {
@@ -122,8 +148,10 @@ void guest_main(const std::function<int(std::vector<std::string>)>& dispatch) {
   std::cerr.flush();
   std::fflush(nullptr);
   bool ok = write_all(out, read_file("/tmp/stdout")) &&
-            write_all(out, fmt::format("{}{}@@\n", kGuestTrailer, code)) &&
-            write_all(err, read_file("/tmp/stderr"));
+            write_all(out, fmt::format("{}{}@@\n", kGuestTrailer, code));
+  if (ok && access(std::string(kGuestBringBack).c_str(), F_OK) == 0)
+    ok = bring_back(out, cwd, inputs);
+  ok = ok && write_all(err, read_file("/tmp/stderr"));
   if (!ok) say(fmt::format("cannot write the result ports: {}", std::strerror(errno)));
   tcdrain(out);
   tcdrain(err);

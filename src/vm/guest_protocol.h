@@ -21,4 +21,10 @@ inline constexpr std::string_view kGuestCommandLine =
 // "\n@@rmaplab-guest-exit N@@\n" follows the command's stdout.
 inline constexpr std::string_view kGuestTrailer = "\n@@rmaplab-guest-exit ";
 
+// With /job/bring-back present, each regular file the command left directly
+// in its working directory that the job did not bring follows the trailer
+// as "@@rmaplab-guest-file NAME SIZE@@\n" and SIZE bytes.
+inline constexpr std::string_view kGuestBringBack = "/job/bring-back";
+inline constexpr std::string_view kGuestFile = "@@rmaplab-guest-file ";
+
 }  // namespace rmaplab::vm
