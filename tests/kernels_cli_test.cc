@@ -193,7 +193,8 @@ TEST_F(GuestVerify, AtObjectDepthTheRootLocksOfEveryExampleAreMeasuredByKind) {
     by_kind += c["root_locks_by_kind"].get<std::size_t>();
     if (s["outcome"] != "agree") {
       EXPECT_EQ(s["file"], "examples/07-split-merge-after-fork.rml");
-      EXPECT_EQ(c["first_difference"]["objects"]["message"], "Q: 2 VMAs in the model, 3 on the kernel");
+      EXPECT_EQ(c["first_difference"]["objects"]["message"],
+                "Q: 2 VMAs in the model, 3 on the kernel");
     }
   }
   EXPECT_GT(measured, 100u);

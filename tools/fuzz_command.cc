@@ -29,9 +29,9 @@
 #include "options.h"
 #include "rmaplab/fuzz.h"
 #include "rmaplab/kernel.h"
-#include "rmaplab/vm.h"
 #include "rmaplab/printable.h"
 #include "rmaplab/profile.h"
+#include "rmaplab/vm.h"
 
 namespace rmaplab::cli {
 
@@ -112,8 +112,9 @@ ExitCode fuzz_in_guest(const FuzzCommand& o, report::Reporter& reporter) {
   job.timeout_s = o.seconds > 0 ? int(o.seconds) + 900 : 365 * 24 * 3600;
   const std::string out_name =
       o.out.empty() ? "" : std::filesystem::path(o.out).filename().string();
-  job.args = {"fuzz", "--kernel", "--seconds", fmt::format("{}", o.seconds),
-              "--jobs", fmt::format("{}", o.jobs)};
+  job.args = {"fuzz",      "--kernel",
+              "--seconds", fmt::format("{}", o.seconds),
+              "--jobs",    fmt::format("{}", o.jobs)};
   if (o.seed_given) job.args.insert(job.args.end(), {"--seed", fmt::format("{}", o.seed)});
   if (o.scripts) job.args.insert(job.args.end(), {"--scripts", fmt::format("{}", o.scripts)});
   if (!o.profile.empty()) job.args.insert(job.args.end(), {"--profile", o.profile});

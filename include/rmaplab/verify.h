@@ -181,8 +181,8 @@ struct Verification {
   std::string depth_note, root_locks_note;
   void note_depth() {
     if (!kernel.objects_unavailable.empty())
-      depth_note = "objects not compared, only events, layouts and pages: " +
-                   kernel.objects_unavailable;
+      depth_note =
+          "objects not compared, only events, layouts and pages: " + kernel.objects_unavailable;
     if (!kernel.root_locks_unavailable.empty())
       root_locks_note = "root rwsem acquisitions not measured: " + kernel.root_locks_unavailable;
   }

@@ -72,9 +72,10 @@ Status probe_kernel_breakpoint() {
   perf_event_attr a = breakpoint_on(0xffffffff81000000);
   Fd fd(int(syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC)));
   if (fd) return ok_status();
-  return Error{fmt::format("this kernel refuses hardware breakpoints on kernel addresses "
-                           "(perf_event_open: {})",
-                           std::strerror(errno))};
+  return Error{
+      fmt::format("this kernel refuses hardware breakpoints on kernel addresses "
+                  "(perf_event_open: {})",
+                  std::strerror(errno))};
 }
 
 }  // namespace
@@ -110,8 +111,8 @@ Result<std::unique_ptr<RootLockCounter>> RootLockCounter::open() {
   if (!std::getenv("RMAPLAB_LIBBPF_DEBUG")) libbpf_set_print(nullptr);
   c->skel_ = root_lock__open_and_load();
   if (!c->skel_)
-    return Error{fmt::format("the kernel refused the root lock classifier: {}",
-                             std::strerror(errno))};
+    return Error{
+        fmt::format("the kernel refused the root lock classifier: {}", std::strerror(errno))};
   return c;
 #endif
 }
@@ -143,8 +144,8 @@ Status RootLockCounter::start(int pid, const std::vector<std::uint64_t>& roots) 
                              BPF_ANY) != 0) {
       const int err = errno;
       unwatch();
-      return Error{fmt::format("cannot watch the root rwsem at {:#x}: {}", address,
-                               std::strerror(err))};
+      return Error{
+          fmt::format("cannot watch the root rwsem at {:#x}: {}", address, std::strerror(err))};
     }
     addresses_.push_back(address);
     perf_event_attr a = breakpoint_on(address);
@@ -171,8 +172,8 @@ Result<RootLockCount> RootLockCounter::stop() {
     if (bpf_map__lookup_elem(skel_->maps.tallies, &a, sizeof a, &t, sizeof t, 0) != 0) {
       const int err = errno;
       unwatch();
-      return Error{fmt::format("cannot read the root rwsem tally at {:#x}: {}", a,
-                               std::strerror(err))};
+      return Error{
+          fmt::format("cannot read the root rwsem tally at {:#x}: {}", a, std::strerror(err))};
     }
     total.writes += t.writes + t.unread;
     total.write_acquired += t.write_acquired;

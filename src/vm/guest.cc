@@ -170,7 +170,8 @@ std::map<std::string, std::string> brought_back(std::string_view rest) {
     const std::string_view fields = rest.substr(header, close - header);
     const std::size_t space = fields.rfind(' ');
     if (space == std::string_view::npos) break;
-    const std::size_t size = std::strtoull(std::string(fields.substr(space + 1)).c_str(), nullptr, 10);
+    const std::size_t size =
+        std::strtoull(std::string(fields.substr(space + 1)).c_str(), nullptr, 10);
     const std::size_t body = close + 3;
     if (body + size > rest.size()) break;  // cut short: the guest did not finish writing it
     files[std::string(fields.substr(0, space))] = std::string(rest.substr(body, size));

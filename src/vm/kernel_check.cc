@@ -29,8 +29,9 @@ constexpr ConfigNeed kNeeds[] = {
     {"CONFIG_UNIX", "helpers talk to the runner over socket pairs"},
     {"CONFIG_SLUB", "the slab allocator whose caches the trace names"},
     {"CONFIG_PVH", "booting an uncompressed vmlinux directly (faster)", false},
-    {"CONFIG_DEBUG_INFO_BTF", "BPF observation (later work)", false},
-    {"CONFIG_BPF_SYSCALL", "BPF observation (later work)", false},
+    {"CONFIG_DEBUG_INFO_BTF", "verify --objects: the BPF object reader reads the kernel's types",
+     false},
+    {"CONFIG_BPF_SYSCALL", "verify --objects: the BPF object reader and root lock counts", false},
 };
 
 std::string read_file(const std::string& path) {
