@@ -288,6 +288,7 @@ ExitCode run_verify(const VerifyCommand& o) {
                 ExitCode::usage);
   auto profile = find_profile(o.profile);
   if (!profile) return fail(reporter, profile.error().message, ExitCode::usage);
+  generate->profile = *profile;  // generated scripts are valid under the rules they meet
   if (!o.kernel.empty()) return verify_in_guest(o, reporter);
   std::error_code ec;
   const bool one =

@@ -9,6 +9,7 @@
 // profile per file in src/profile, listed by the table in profiles.cc:
 //
 //   linux_6_18.cc     the default: this machine's kernel
+//   linux_6_12.cc     6.12: older merge and mremap rules (mm/vma.c, mm/mremap.c)
 //   rfc_v1.cc         the seed RFC's first version (2025), as posted: broken
 //   rfc_v2.cc         the seed RFC (2025) applied to 6.18
 //   linux_7_0.cc      7.0: the January 2026 anon_vma clean-up and its March fix
@@ -89,10 +90,29 @@ struct Profile {
   // but leaves dst->anon_vma set, uncounted and with an empty chain. The
   // March 2026 fix ("mm/rmap: clear vma->anon_vma on error") clears it.
   bool clone_unwind_keeps_anon_vma = false;
+
+  // --- VMA rules (mm/vma.c, mm/mremap.c) ---
+
+  // A merge may join an unfaulted VMA to a faulted range (or a faulted VMA
+  // to an unfaulted neighbour's place), giving the unfaulted one the
+  // other's anon_vma with dup_anon_vma: is_mergeable_anon_vma's case 1
+  // (6.16, "mm/vma: fix incorrectly disallowed anonymous VMA merges").
+  // Before 6.16 the test asked for a singular chain on the merge target,
+  // which an unfaulted target never has: such VMAs stay apart.
+  bool merge_unfaulted_with_faulted = true;
+
+  // mremap of equal lengths to a fixed address moves every VMA in the
+  // range (6.17), after check_mremap_params refused an overlap (EINVAL)
+  // before taking mmap_lock. Before 6.17 mremap looks the source up first
+  // (no VMA at addr: EFAULT), refuses an overlap under the lock, unmaps
+  // the destination and only then requires the source range to lie in one
+  // VMA (EFAULT, the destination already gone).
+  bool mremap_moves_several_vmas = true;
 };
 
 // The profiles (one file each). linux_6_18() is the default (kDefaultProfile).
 const Profile& linux_6_18();
+const Profile& linux_6_12();
 const Profile& rfc_v1();
 const Profile& rfc_v2();
 const Profile& linux_7_0();

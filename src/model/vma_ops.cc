@@ -16,37 +16,41 @@ bool is_mergeable_vma(const vma_merge_struct& vmg, const vm_area_struct& tgt) {
 bool vma_is_fork_child(const vm_area_struct* vma) { return vma && vma->is_fork_child(); }
 
 // 6.18.8+: may `tgt` and the range share anon_vma state after the merge?
-bool is_mergeable_anon_vma(const vma_merge_struct& vmg, const vm_area_struct& tgt) {
+bool is_mergeable_anon_vma(const Profile& rules, const vma_merge_struct& vmg,
+                           const vm_area_struct& tgt) {
   const anon_vma* tgt_anon = tgt.anon_vma;
   const anon_vma* src_anon = vmg.anon_vma;
-  if (!tgt_anon && src_anon)  // case 1: tgt will get dup_anon_vma from the range
-    return !vma_is_fork_child(vmg.middle) && !vma_is_fork_child(vmg.copied_from);
+  // case 1: tgt will get dup_anon_vma from the range (6.16; before it, the
+  // singular-chain test on tgt refused every unfaulted tgt).
+  if (!tgt_anon && src_anon)
+    return rules.merge_unfaulted_with_faulted && !vma_is_fork_child(vmg.middle) &&
+           !vma_is_fork_child(vmg.copied_from);
   if (tgt_anon && !src_anon)  // case 2: the range will use tgt's anon_vma
     return !tgt.is_fork_child();
   return src_anon == tgt_anon;  // case 3 (or neither)
 }
 
 // The range can join prev at its end (prev is below it).
-bool can_vma_merge_after(const vma_merge_struct& vmg) {
+bool can_vma_merge_after(const Profile& rules, const vma_merge_struct& vmg) {
   const vm_area_struct& prev = *vmg.prev;
-  return is_mergeable_vma(vmg, prev) && is_mergeable_anon_vma(vmg, prev) &&
+  return is_mergeable_vma(vmg, prev) && is_mergeable_anon_vma(rules, vmg, prev) &&
          prev.vm_pgoff + prev.pages() == vmg.pgoff;
 }
 
 // The range can join next at its start.
-bool can_vma_merge_before(const vma_merge_struct& vmg) {
+bool can_vma_merge_before(const Profile& rules, const vma_merge_struct& vmg) {
   const vm_area_struct& next = *vmg.next;
-  return is_mergeable_vma(vmg, next) && is_mergeable_anon_vma(vmg, next) &&
+  return is_mergeable_vma(vmg, next) && is_mergeable_anon_vma(rules, vmg, next) &&
          next.vm_pgoff == vmg.pgoff + (vmg.end - vmg.start);
 }
 
-bool can_vma_merge_left(const vma_merge_struct& vmg) {
-  return vmg.prev && vmg.prev->vm_end == vmg.start && can_vma_merge_after(vmg);
+bool can_vma_merge_left(const Profile& rules, const vma_merge_struct& vmg) {
+  return vmg.prev && vmg.prev->vm_end == vmg.start && can_vma_merge_after(rules, vmg);
 }
 
-bool can_vma_merge_right(const vma_merge_struct& vmg, bool can_merge_left) {
+bool can_vma_merge_right(const Profile& rules, const vma_merge_struct& vmg, bool can_merge_left) {
   const vm_area_struct* next = vmg.next;
-  if (!next || vmg.end != next->vm_start || !can_vma_merge_before(vmg)) return false;
+  if (!next || vmg.end != next->vm_start || !can_vma_merge_before(rules, vmg)) return false;
   if (!can_merge_left) return true;
   // Each side may suit the range, yet prev and next must also suit each other.
   const vm_area_struct* prev = vmg.prev;
@@ -151,12 +155,13 @@ vm_area_struct* vma_merge_existing_range(Machine& m, vma_merge_struct& vmg) {
   vmg.state = vma_merge_struct::State::nomerge;
   if (!left_side && !right_side) return nullptr;
 
-  const bool merge_left = left_side && can_vma_merge_left(vmg);
+  const Profile& rules = m.env().profile();
+  const bool merge_left = left_side && can_vma_merge_left(rules, vmg);
   bool merge_right = false;
   vm_area_struct* next = nullptr;
   if (right_side) {
     next = vmg.next = vmg.mm->vma_next(middle);
-    merge_right = can_vma_merge_right(vmg, merge_left);
+    merge_right = can_vma_merge_right(rules, vmg, merge_left);
   }
   if (!merge_left && !merge_right) return nullptr;
 
@@ -326,8 +331,9 @@ vm_area_struct* vma_modify_flags(Machine& m, vm_area_struct* prev, vm_area_struc
 vm_area_struct* vma_merge_new_range(Machine& m, vma_merge_struct& vmg) {
   vmg.state = vma_merge_struct::State::nomerge;
   if (!vmg.prev && !vmg.next) return nullptr;
-  const bool can_merge_left = can_vma_merge_left(vmg);
-  const bool can_merge_right = can_vma_merge_right(vmg, can_merge_left);
+  const Profile& rules = m.env().profile();
+  const bool can_merge_left = can_vma_merge_left(rules, vmg);
+  const bool can_merge_right = can_vma_merge_right(rules, vmg, can_merge_left);
   if (can_merge_right) {
     vmg.end = vmg.next->vm_end;
     vmg.target = vmg.next;

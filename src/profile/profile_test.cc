@@ -102,8 +102,9 @@ TEST(Profiles, TableListsEveryProfileOnceWithDefaultFirst) {
     EXPECT_NE(p->fork_may_reuse, nullptr) << p->name;
     EXPECT_EQ(find_profile(p->name), p);
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"linux-6.18", "rfc-v1", "rfc-v2", "linux-7.0",
-                                             "linux-7.0-pre-fix", "degree", "no-reuse"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"linux-6.18", "linux-6.12", "rfc-v1", "rfc-v2", "linux-7.0",
+                                      "linux-7.0-pre-fix", "degree", "no-reuse"}));
   EXPECT_EQ(profiles().front(), &linux_6_18());
   EXPECT_EQ(find_profile("linux-6.19"), nullptr);
   // The default a run uses when it names none.
@@ -128,8 +129,14 @@ TEST(Profiles, EachStatesOnlyItsDifferences) {
       h.insert("fork_unwind_leaks_child");
     if (p.clone_unwind_keeps_anon_vma != base.clone_unwind_keeps_anon_vma)
       h.insert("clone_unwind_keeps_anon_vma");
+    if (p.merge_unfaulted_with_faulted != base.merge_unfaulted_with_faulted)
+      h.insert("merge_unfaulted_with_faulted");
+    if (p.mremap_moves_several_vmas != base.mremap_moves_several_vmas)
+      h.insert("mremap_moves_several_vmas");
     return h;
   };
+  EXPECT_EQ(hooks(linux_6_12()),
+            (std::set<std::string>{"merge_unfaulted_with_faulted", "mremap_moves_several_vmas"}));
   EXPECT_EQ(hooks(rfc_v1()),
             (std::set<std::string>{"clone_counts_active_vma", "clone_attaches_reuse_in_walk",
                                    "fork_unwind_leaks_child"}));
