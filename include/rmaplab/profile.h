@@ -91,6 +91,22 @@ struct Profile {
   // March 2026 fix ("mm/rmap: clear vma->anon_vma on error") clears it.
   bool clone_unwind_keeps_anon_vma = false;
 
+  // With clone_allocates_unlocked: anon_vma_clone allocates dst's AVCs
+  // walking src's chain from its head (newest first) and adds each at dst's
+  // head, so dst's chain is src's reversed; the second walk (dst from its
+  // tail) then meets src's anon_vmas in src's order, so fork tries them for
+  // reuse in that order. 6.18 walks src from its tail: dst keeps src's
+  // order, children before parents and the root last, and reuse is tried
+  // from the root. 7.x mm/rmap.c (list_for_each_entry, then list_add).
+  bool clone_reverses_chain = false;
+
+  // When __put_anon_vma's free of a child drops the family root's last
+  // reference, the root's kmem_cache_free is traced with the call site of
+  // __put_anon_vma's caller (unlink_anon_vmas): Debian's 7.3.4 build makes
+  // that free a tail call. 6.18's build traces it in __put_anon_vma. A
+  // property of the compiled kernel, not of the source.
+  bool root_free_traced_in_caller = false;
+
   // --- VMA rules (mm/vma.c, mm/mremap.c) ---
 
   // A merge may join an unfaulted VMA to a faulted range (or a faulted VMA
