@@ -10,6 +10,7 @@
 //
 //   linux_6_18.cc     the default: this machine's kernel
 //   linux_6_12.cc     6.12: older merge and mremap rules (mm/vma.c, mm/mremap.c)
+//   linux_6_1.cc      6.1: 6.12's, and 6.1's munmap splits and mmap merges (mm/mmap.c)
 //   rfc_v1.cc         the seed RFC's first version (2025), as posted: broken
 //   rfc_v2.cc         the seed RFC (2025) applied to 6.18
 //   linux_7_0.cc      7.0: the January 2026 anon_vma clean-up and its March fix
@@ -124,11 +125,36 @@ struct Profile {
   // the destination and only then requires the source range to lie in one
   // VMA (EFAULT, the destination already gone).
   bool mremap_moves_several_vmas = true;
+
+  // munmap's splits (do_vmi_munmap, also under MAP_FIXED and mremap) make
+  // the pieces that go the new VMAs: the start is split with the new VMA
+  // above it, the end with the new VMA below it, and the original VMA keeps
+  // what stays, so the AVCs freed are the clones'. 6.1's do_mas_align_munmap
+  // ("lower split_vma places tmp vma above, and higher split_vma places tmp
+  // vma below"). 6.12 and 6.18 split the other way round: the original is
+  // unmapped and its AVC freed.
+  bool munmap_unmaps_new_pieces = false;
+
+  // A new mapping (mmap) tries to expand next first, with no anon_vma of
+  // its own, then prev against next's anon_vma when next suits, and expands
+  // prev when prev suits, else next: 6.1's mmap_region. Between two VMAs
+  // with different anon_vmas it joins next; beside an unfaulted prev and a
+  // faulted next it joins next and allocates nothing. 6.12 and 6.18 try
+  // prev first through vma_merge_new_range.
+  bool mmap_merges_next_first = false;
+
+  // mprotect that makes a private mapping read-only drops VM_ACCOUNT (and
+  // its charge) while the VMA has no anon_vma. 6.1's mprotect_fixup never
+  // refunds: the unfaulted read-only VMA keeps VM_ACCOUNT, and a fresh
+  // read-only mapping beside it does not merge (examples/16-vm-account.rml
+  // line 33, measured on Debian's 6.1.176).
+  bool mprotect_refunds_unfaulted = true;
 };
 
 // The profiles (one file each). linux_6_18() is the default (kDefaultProfile).
 const Profile& linux_6_18();
 const Profile& linux_6_12();
+const Profile& linux_6_1();
 const Profile& rfc_v1();
 const Profile& rfc_v2();
 const Profile& linux_7_0();

@@ -328,6 +328,34 @@ vm_area_struct* vma_modify_flags(Machine& m, vm_area_struct* prev, vm_area_struc
   return vma;
 }
 
+vm_area_struct* mmap_region_expand(Machine& m, vma_merge_struct& vmg) {
+  vmg.state = vma_merge_struct::State::nomerge;
+  if (!vmg.prev && !vmg.next) return nullptr;
+  const Profile& rules = m.env().profile();
+  // Next first, with the range's (no) anon_vma; then prev, against next's
+  // anon_vma if next suited.
+  const bool next_suits =
+      vmg.next && vmg.next->vm_start == vmg.end && can_vma_merge_before(rules, vmg);
+  vma_merge_struct as_next = vmg;
+  if (next_suits) as_next.anon_vma = vmg.next->anon_vma;
+  const bool prev_suits = can_vma_merge_left(rules, as_next);
+  if (next_suits) {
+    vmg.end = vmg.next->vm_end;
+    vmg.target = vmg.next;
+  }
+  if (prev_suits) {
+    vmg.start = vmg.prev->vm_start;
+    vmg.target = vmg.prev;
+    vmg.pgoff = vmg.prev->vm_pgoff;
+  }
+  if (!next_suits) vmg.next = nullptr;  // vma_expand may absorb only a next that suited
+  if (vmg.target && vma_expand(m, vmg) == 0) {
+    vmg.state = vma_merge_struct::State::success;
+    return vmg.target;
+  }
+  return nullptr;
+}
+
 vm_area_struct* vma_merge_new_range(Machine& m, vma_merge_struct& vmg) {
   vmg.state = vma_merge_struct::State::nomerge;
   if (!vmg.prev && !vmg.next) return nullptr;
@@ -351,20 +379,27 @@ vm_area_struct* vma_merge_new_range(Machine& m, vma_merge_struct& vmg) {
 }
 
 int vms_gather_munmap_vmas(Machine& m, mm_struct& mm, vma_munmap_struct& vms) {
+  // 6.18 unmaps the original VMA objects; 6.1 the new pieces
+  // (Profile::munmap_unmaps_new_pieces).
+  const bool new_pieces_go = m.env().profile().munmap_unmaps_new_pieces;
   vm_area_struct* vma = mm.find_vma(vms.start);
   if (vma && vma->vm_start >= vms.end) vma = nullptr;
   if (vma && vms.start > vma->vm_start) {
-    // The original keeps the upper part, which is unmapped.
-    if (int err = split_vma(m, vma, vms.start, /*new_below=*/true)) return err;
+    // 6.18: the original keeps the upper part, which is unmapped.
+    if (int err = split_vma(m, vma, vms.start, /*new_below=*/!new_pieces_go)) return err;
   }
   vms.prev = mm.prev_of(vms.start);
   for (auto it = mm.vmas.lower_bound(vms.start); it != mm.vmas.end() && it->first < vms.end; ++it) {
     vm_area_struct* v = it->second;
     if (v->vm_end > vms.end) {
-      if (int err = split_vma(m, v, vms.end, /*new_below=*/false)) {
+      // The last VMA of the range: split off its tail and stop.
+      const std::uint32_t v_start = v->vm_start;
+      if (int err = split_vma(m, v, vms.end, /*new_below=*/new_pieces_go)) {
         vms.detached.clear();
         return err;
       }
+      vms.detached.push_back(new_pieces_go ? mm.vma_lookup(v_start) : v);
+      break;
     }
     vms.detached.push_back(v);
   }

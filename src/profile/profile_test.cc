@@ -107,8 +107,8 @@ TEST(Profiles, TableListsEveryProfileOnceWithDefaultFirst) {
     EXPECT_EQ(find_profile(p->name), p);
   }
   EXPECT_EQ(names,
-            (std::vector<std::string>{"linux-6.18", "linux-6.12", "rfc-v1", "rfc-v2", "linux-7.0",
-                                      "linux-7.0-pre-fix", "degree", "no-reuse"}));
+            (std::vector<std::string>{"linux-6.18", "linux-6.12", "linux-6.1", "rfc-v1", "rfc-v2",
+                                      "linux-7.0", "linux-7.0-pre-fix", "degree", "no-reuse"}));
   EXPECT_EQ(profiles().front(), &linux_6_18());
   EXPECT_EQ(find_profile("linux-6.19"), nullptr);
   // The default a run uses when it names none.
@@ -140,10 +140,19 @@ TEST(Profiles, EachStatesOnlyItsDifferences) {
       h.insert("merge_unfaulted_with_faulted");
     if (p.mremap_moves_several_vmas != base.mremap_moves_several_vmas)
       h.insert("mremap_moves_several_vmas");
+    if (p.munmap_unmaps_new_pieces != base.munmap_unmaps_new_pieces)
+      h.insert("munmap_unmaps_new_pieces");
+    if (p.mmap_merges_next_first != base.mmap_merges_next_first) h.insert("mmap_merges_next_first");
+    if (p.mprotect_refunds_unfaulted != base.mprotect_refunds_unfaulted)
+      h.insert("mprotect_refunds_unfaulted");
     return h;
   };
   EXPECT_EQ(hooks(linux_6_12()),
             (std::set<std::string>{"merge_unfaulted_with_faulted", "mremap_moves_several_vmas"}));
+  EXPECT_EQ(hooks(linux_6_1()),
+            (std::set<std::string>{"merge_unfaulted_with_faulted", "mremap_moves_several_vmas",
+                                   "munmap_unmaps_new_pieces", "mmap_merges_next_first",
+                                   "mprotect_refunds_unfaulted"}));
   EXPECT_EQ(hooks(rfc_v1()),
             (std::set<std::string>{"clone_counts_active_vma", "clone_attaches_reuse_in_walk",
                                    "fork_unwind_leaks_child"}));
