@@ -23,6 +23,7 @@
 // immutable statics: safe to share between threads.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -40,10 +41,26 @@ struct ReuseCandidate {
   bool is_pvma_anon_vma = false;  // it is the parent VMA's own anon_vma (pvma->anon_vma)
 };
 
+// A kernel version as major.minor ("6.12"); {0, 0} is none.
+struct KernelVersion {
+  int major = 0;
+  int minor = 0;
+  friend constexpr auto operator<=>(KernelVersion, KernelVersion) = default;
+};
+
+// The name `--profile` takes for "the profile that claims the kernel".
+inline constexpr std::string_view kAutoProfile = "auto";
+
 struct Profile {
   std::string_view name;         // "linux-6.18"
   std::string_view description;  // one line
   std::string_view kernels;      // the kernel versions it describes, or the proposal's date
+
+  // The releases it claims to describe, both ends included, for
+  // `--profile auto`: only what was verified against a kernel of the range
+  // or read from its source. A proposal claims none ({0, 0}, {0, 0}).
+  KernelVersion claims_from;
+  KernelVersion claims_to;
 
   // anon_vma_fork walks the parent VMA's chain from the root; the first
   // anon_vma this accepts becomes the child's (instead of a new one).
@@ -167,5 +184,12 @@ const std::vector<const Profile*>& profiles();
 
 // The profile called `name`, or null.
 const Profile* find_profile(std::string_view name);
+
+// major.minor of a kernel release string ("6.12.117+deb13-cloud-amd64",
+// "7.3.4", "6.1"), or {0, 0} if it does not start with one.
+KernelVersion parse_kernel_release(std::string_view release);
+
+// The profile whose claims include `version`, or null: claims never overlap.
+const Profile* profile_claiming(KernelVersion version);
 
 }  // namespace rmaplab::model

@@ -37,6 +37,8 @@ const Profile& linux_6_1() {
         "linux-6.12 with 6.1's mm/mmap.c: munmap frees the split-off pieces, a new mapping "
         "tries the next VMA first";
     r.kernels = "6.1 (verified on Debian's 6.1.176)";
+    r.claims_from = {6, 1};
+    r.claims_to = {6, 1};
     r.munmap_unmaps_new_pieces = true;
     r.mmap_merges_next_first = true;
     r.mprotect_refunds_unfaulted = false;

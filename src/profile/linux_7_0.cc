@@ -51,6 +51,8 @@ const Profile& linux_7_0() {
         "the 2026 anon_vma clean-up as merged, with the March fix: fork allocates before "
         "cloning, the clone allocates its AVCs before taking the lock and reverses the chain";
     r.kernels = "7.0 to 7.3 (verified on Debian's 7.3.4)";
+    r.claims_from = {7, 0};
+    r.claims_to = {7, 3};
     r.fork_alloc = Profile::ForkAlloc::before_clone;
     r.clone_allocates_unlocked = true;
     r.clone_reverses_chain = true;

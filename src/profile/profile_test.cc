@@ -116,6 +116,50 @@ TEST(Profiles, TableListsEveryProfileOnceWithDefaultFirst) {
   EXPECT_EQ(find_profile(kDefaultProfile), &linux_6_18());
 }
 
+// --- the claims --profile auto reads ---
+
+TEST(Profiles, ClaimsAreTheVerifiedReleasesAndNeverOverlap) {
+  // Each kernel profile claims the releases it was verified on (or, for the
+  // old rules, read from: field guide §12.3); proposals and -rc claim none.
+  auto claim = [](const Profile& p) { return std::pair{p.claims_from, p.claims_to}; };
+  using V = KernelVersion;
+  EXPECT_EQ(claim(linux_6_18()), (std::pair{V{6, 18}, V{6, 18}}));
+  EXPECT_EQ(claim(linux_6_12()), (std::pair{V{6, 12}, V{6, 12}}));
+  EXPECT_EQ(claim(linux_6_1()), (std::pair{V{6, 1}, V{6, 1}}));
+  EXPECT_EQ(claim(linux_7_0()), (std::pair{V{7, 0}, V{7, 3}}));
+  EXPECT_EQ(claim(degree()), (std::pair{V{3, 19}, V{5, 19}}));
+  EXPECT_EQ(claim(no_reuse()), (std::pair{V{2, 6}, V{3, 18}}));
+  for (const Profile* p : {&rfc_v1(), &rfc_v2(), &linux_7_0_pre_fix()})
+    EXPECT_EQ(claim(*p), (std::pair{V{}, V{}})) << p->name;
+  for (const Profile* a : profiles()) {
+    if (a->claims_from == V{}) continue;
+    EXPECT_LE(a->claims_from, a->claims_to) << a->name;
+    for (const Profile* b : profiles()) {
+      if (a == b || b->claims_from == V{}) continue;
+      EXPECT_TRUE(a->claims_to < b->claims_from || b->claims_to < a->claims_from)
+          << a->name << " and " << b->name << " overlap";
+    }
+  }
+}
+
+TEST(Profiles, AutoPicksTheProfileClaimingTheRelease) {
+  // The releases uname -r gave on this machine and in the three guests.
+  EXPECT_EQ(profile_claiming(parse_kernel_release("6.18.44")), &linux_6_18());
+  EXPECT_EQ(profile_claiming(parse_kernel_release("6.12.117+deb13-cloud-amd64")), &linux_6_12());
+  EXPECT_EQ(profile_claiming(parse_kernel_release("6.1.0-50-cloud-amd64")), &linux_6_1());
+  EXPECT_EQ(profile_claiming(parse_kernel_release("7.3.4+deb13-cloud-amd64")), &linux_7_0());
+  EXPECT_EQ(profile_claiming(parse_kernel_release("5.10.0")), &degree());
+  EXPECT_EQ(profile_claiming(parse_kernel_release("3.2.0")), &no_reuse());
+  // Unclaimed and unreadable releases pick nothing.
+  EXPECT_EQ(profile_claiming(parse_kernel_release("6.16.3")), nullptr);
+  EXPECT_EQ(profile_claiming(parse_kernel_release("6.0.1")), nullptr);
+  EXPECT_EQ(profile_claiming(parse_kernel_release("unknown")), nullptr);
+  EXPECT_EQ(parse_kernel_release("6.10"), (KernelVersion{6, 10}));
+  EXPECT_EQ(parse_kernel_release("6"), KernelVersion{});
+  EXPECT_EQ(parse_kernel_release("6.x"), KernelVersion{});
+  EXPECT_EQ(parse_kernel_release(""), KernelVersion{});
+}
+
 TEST(Profiles, EachStatesOnlyItsDifferences) {
   const Profile& base = linux_6_18();
   auto hooks = [&](const Profile& p) {
