@@ -1,4 +1,4 @@
-// Rule sets (profiles): the anon_vma lifecycle rules that differ between
+// Rule sets (profiles): the anon_vma lifecycle and VMA rules that differ between
 // kernel versions and proposals, as the seam the model consults. Public, so
 // other tools can list and describe them; it needs nothing of the model.
 //
