@@ -56,12 +56,6 @@ struct Profile {
   std::string_view description;  // one line
   std::string_view kernels;      // the kernel versions it describes, or the proposal's date
 
-  // The releases it claims to describe, both ends included, for
-  // `--profile auto`: only what was verified against a kernel of the range
-  // or read from its source. A proposal claims none ({0, 0}, {0, 0}).
-  KernelVersion claims_from;
-  KernelVersion claims_to;
-
   // anon_vma_fork walks the parent VMA's chain from the root; the first
   // anon_vma this accepts becomes the child's (instead of a new one).
   bool (*fork_may_reuse)(ReuseCandidate candidate) = nullptr;
@@ -166,6 +160,14 @@ struct Profile {
   // read-only mapping beside it does not merge (examples/16-vm-account.rml
   // line 33, measured on Debian's 6.1.176).
   bool mprotect_refunds_unfaulted = true;
+
+  // The releases it claims to describe, both ends included, for
+  // `--profile auto`: only what was verified against a kernel of the range
+  // or read from its source. A proposal claims none ({0, 0}, {0, 0}). Last,
+  // so that a profile written positionally (name, description, kernels,
+  // reuse rule) claims nothing.
+  KernelVersion claims_from = {};
+  KernelVersion claims_to = {};
 };
 
 // The profiles (one file each). linux_6_18() is the default (kDefaultProfile).
