@@ -2,10 +2,12 @@
 // `--profile` on run/show/walk, and `rmaplab diff` (exit codes, streams,
 // and what each shows for the CVE and fork-forever examples).
 #include <gtest/gtest.h>
+#include <sys/utsname.h>
 
 #include <nlohmann/json.hpp>
 
 #include "cli_util.h"
+#include "rmaplab/profile.h"
 
 namespace rmaplab::test {
 namespace {
@@ -19,17 +21,51 @@ constexpr const char* kCve = "examples/cve-2022-42703.rml";
 TEST(ProfilesCli, ListsEveryProfileWithKernelsAndDefault) {
   const auto r = run_cli({"profiles"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* name :
-       {"linux-6.18", "rfc-v1", "rfc-v2", "linux-7.0", "linux-7.0-pre-fix", "degree", "no-reuse"})
+  for (const char* name : {"linux-6.18", "linux-6.12", "linux-6.1", "rfc-v1", "rfc-v2", "linux-7.0",
+                           "linux-7.0-pre-fix", "degree", "no-reuse"})
     EXPECT_TRUE(contains(r.out, name)) << name << "\n" << r.out;
   EXPECT_TRUE(contains(r.out, "3.19 to 5.19")) << r.out;
   EXPECT_TRUE(contains(r.out, "(default)")) << r.out;
   const auto j = run_cli({"profiles", "--json"});
   ASSERT_EQ(j.exit_code, 0) << j.err;
   const auto doc = nlohmann::json::parse(j.out);
-  ASSERT_EQ(doc.size(), 7u);
+  ASSERT_EQ(doc.size(), 9u);
   EXPECT_EQ(doc[0]["name"], "linux-6.18");
   EXPECT_EQ(doc[0]["default"], true);
+}
+
+TEST(ProfilesCli, AutoRunsUnderTheProfileClaimingThisKernel) {
+  // The same output as naming the profile that claims `uname -r`, or, on a
+  // kernel no profile claims, exit 2 with the claims listed.
+  utsname u;
+  ASSERT_EQ(uname(&u), 0);
+  const model::Profile* expected = model::profile_claiming(model::parse_kernel_release(u.release));
+  const auto a = run_cli({"run", "examples/03-fork.rml", "--profile", "auto"});
+  if (!expected) {
+    EXPECT_EQ(a.exit_code, 2);
+    EXPECT_TRUE(contains(a.err, "no profile claims kernel")) << a.err;
+    EXPECT_TRUE(contains(a.err, "linux-6.12 6.12-6.12")) << a.err;
+    return;
+  }
+  const auto named =
+      run_cli({"run", "examples/03-fork.rml", "--profile", std::string(expected->name)});
+  EXPECT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_EQ(a.out, named.out);
+}
+
+TEST(ProfilesCli, ProfilesListsTheClaims) {
+  const auto doc = nlohmann::json::parse(run_cli({"profiles", "--json"}).out);
+  for (const auto& p : doc) {
+    if (p["name"] == "linux-6.12") {
+      EXPECT_EQ(p["claims"], "6.12-6.12");
+    }
+    if (p["name"] == "linux-7.0") {
+      EXPECT_EQ(p["claims"], "7.0-7.3");
+    }
+    if (p["name"] == "rfc-v2") {
+      EXPECT_TRUE(p["claims"].is_null());
+    }
+  }
 }
 
 TEST(ProfilesCli, UnknownProfileSuggests) {

@@ -56,6 +56,9 @@ std::string suggestion(std::string_view word, const std::vector<std::string>& ca
 // The profile called `name` (src/profile), or an error naming the
 // profiles, with a "did you mean" where one is close.
 Result<const model::Profile*> find_profile(std::string_view name);
+// The profile that claims a kernel release ("6.12.117+deb13-cloud-amd64"),
+// or an error that lists the claims.
+Result<const model::Profile*> profile_for_release(std::string_view release);
 // The scripts `args` names for `command` ("diff", "verify"): files and
 // '-' as they are, each directory replaced by the .rml files in it (sorted
 // by name, not recursive). Errors: a directory that cannot be listed or

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include <sys/utsname.h>
+
 #include <fmt/format.h>
 
 #include "command.h"
@@ -68,6 +70,11 @@ std::string suggestion(std::string_view word, const std::vector<std::string>& ca
 }
 
 Result<const model::Profile*> find_profile(std::string_view name) {
+  if (name == model::kAutoProfile) {
+    utsname u;
+    const std::string release = uname(&u) == 0 ? u.release : "";
+    return profile_for_release(release);
+  }
   if (const model::Profile* p = model::find_profile(name)) return p;
   std::vector<std::string> names;
   for (const model::Profile* p : model::profiles()) names.emplace_back(p->name);
@@ -76,6 +83,21 @@ Result<const model::Profile*> find_profile(std::string_view name) {
   return Error{
       fmt::format("rmaplab: unknown profile '{}'{}; the profiles are {} (rmaplab profiles)",
                   printable(name), suggestion(name, names), all)};
+}
+
+Result<const model::Profile*> profile_for_release(std::string_view release) {
+  if (const model::Profile* p = model::profile_claiming(model::parse_kernel_release(release)))
+    return p;
+  std::string claims;
+  for (const model::Profile* p : model::profiles())
+    if (p->claims_from != model::KernelVersion{})
+      claims +=
+          fmt::format("{}{} {}.{}-{}.{}", claims.empty() ? "" : ", ", p->name, p->claims_from.major,
+                      p->claims_from.minor, p->claims_to.major, p->claims_to.minor);
+  return Error{fmt::format(
+      "rmaplab: --profile auto: no profile claims kernel '{}' (the claims: {}); name one with "
+      "--profile NAME",
+      printable(release), claims)};
 }
 
 Result<std::vector<std::string>> script_paths(std::string_view command,
@@ -138,7 +160,8 @@ ExitCode print_graph(report::Reporter& reporter, const std::string& dot,
 
 void add_profile_option(CLI::App& app, std::string& name) {
   app.add_option("--profile", name,
-                 "The rule set the model runs under (default linux-6.18; see rmaplab profiles)")
+                 "The rule set the model runs under (default linux-6.18; 'auto': the one that "
+                 "claims the running kernel's version; see rmaplab profiles)")
       ->type_name("NAME");
 }
 

@@ -182,8 +182,9 @@ ExitCode verify_many(const VerifyCommand& o, const GenerateOptions& generate,
   std::size_t width = 0;
   for (const ScriptSource& s : *sources) width = std::max(width, s.name.size());
   if (!json)
-    reporter.print(o.kernel_only ? fmt::format("kernel {}", release)
-                                 : fmt::format("model {} versus kernel {}", o.profile, release));
+    reporter.print(o.kernel_only
+                       ? fmt::format("kernel {}", release)
+                       : fmt::format("model {} versus kernel {}", profile->name, release));
 
   report::ProgressLine progress(STDERR_FILENO,
                                 isatty(STDERR_FILENO) ? count_operations(*sources, generate) : 0);
@@ -222,7 +223,7 @@ ExitCode verify_many(const VerifyCommand& o, const GenerateOptions& generate,
 
   if (json)
     reporter.print(nlohmann::json{{"kernel", release},
-                                  {"model", o.profile},
+                                  {"model", profile->name},
                                   {"scripts", std::move(scripts)},
                                   {"total", totals_json(totals)}}
                        .dump(2));
@@ -295,8 +296,11 @@ ExitCode run_verify(const VerifyCommand& o) {
                 "rmaplab verify: no script given (name scripts or directories, or use "
                 "--generate N)",
                 ExitCode::usage);
+  // --profile auto with --kernel is the guest's to resolve, from its own release.
+  if (!o.kernel.empty() && o.profile == model::kAutoProfile) return verify_in_guest(o, reporter);
   auto profile = find_profile(o.profile);
   if (!profile) return fail(reporter, profile.error().message, ExitCode::usage);
+  generate->profile = *profile;  // generated scripts are valid under the rules they meet
   if (!o.kernel.empty()) return verify_in_guest(o, reporter);
   // Loads while the scripts are read and the first kernel run sets up.
   if (o.objects && !o.kernel_only) kernel::preload_object_reader();

@@ -320,7 +320,8 @@ std::string fuzz_finding_text(const FuzzRun& run, const FuzzStats& s, const Fuzz
 Result<std::string> svg_text(const std::string& dot);
 
 // rmaplab profiles: NAME  KERNELS [(default)] and the description indented
-// below; JSON: [{"name", "kernels", "description", "default"}].
+// below; JSON: [{"name", "kernels", "description", "default", "claims"}] (claims:
+// "6.12-6.12", the releases --profile auto picks it for, or null).
 std::string profiles_text();
 nlohmann::json profiles_json();
 

@@ -235,6 +235,9 @@ struct GenerateOptions {
   std::uint64_t seed = 1;
   int procs = 8;
   int ops = 60;
+  // The rules the scripts are generated under (the verify's profile), so
+  // that every access they make is valid there; null: linux-6.18.
+  const model::Profile* profile = nullptr;
 };
 
 // The paths (a directory stands for every *.rml directly in it, sorted by

@@ -177,13 +177,14 @@ class Detector {
     if (chain_.empty()) return true;
     if (!on_chain(v.anon_vma)) return false;  // I2
     const anon_vma* root = chain_.front()->anon_vma->root();
+    const bool ordered = !env_.profile().clone_reverses_chain;  // I5 holds only then
     for (const anon_vma_chain* c : chain_) {
       const anon_vma* av = c->anon_vma;
-      if (full && !av->rb_root.contains(*c)) return false;                        // I3
-      if (av->root() != root || !on_chain(av->parent())) return false;            // I4
-      if (!av->is_root() && fact(av).pos > fact(av->parent()).pos) return false;  // I5
+      if (full && !av->rb_root.contains(*c)) return false;                                   // I3
+      if (av->root() != root || !on_chain(av->parent())) return false;                       // I4
+      if (ordered && !av->is_root() && fact(av).pos > fact(av->parent()).pos) return false;  // I5
     }
-    return chain_.back()->anon_vma->is_root();  // I5
+    return !ordered || chain_.back()->anon_vma->is_root();  // I5
   }
 
   // I9 over the families (by root) of every touched anon_vma: roots are

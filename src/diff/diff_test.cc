@@ -81,15 +81,19 @@ TEST(Diff, RfcChangesOnlyLockCountsAndEventOrder) {
 
 TEST(Diff, CleanupChangesEventCountsAtAReusingForkOnly) {
   // linux-7.0 (the 2026 clean-up): the reusing fork (line 7) allocates and releases one
-  // anon_vma and one AVC: event counts; the forks that allocate (4, 5) only
-  // reorder; no lock count or object differs.
+  // anon_vma and one AVC: event counts; the forks that allocate (4, 5)
+  // reorder; a fork of a chain of two or more (5, 7) reverses the clone's
+  // chain: objects. No lock count differs.
   const auto c = compare(kReuse, linux_6_18(), linux_7_0());
-  EXPECT_EQ(kinds(c), (std::set<ProfileDiffKind>{ProfileDiffKind::event_counts,
-                                                 ProfileDiffKind::event_order}));
+  EXPECT_EQ(kinds(c),
+            (std::set<ProfileDiffKind>{ProfileDiffKind::event_counts, ProfileDiffKind::event_order,
+                                       ProfileDiffKind::objects}));
   EXPECT_TRUE(c.semantic());
   EXPECT_EQ(op_at(c, 4).differs, (std::vector<ProfileDiffKind>{ProfileDiffKind::event_order}));
-  EXPECT_EQ(op_at(c, 5).differs, (std::vector<ProfileDiffKind>{ProfileDiffKind::event_order}));
-  EXPECT_EQ(op_at(c, 7).differs, (std::vector<ProfileDiffKind>{ProfileDiffKind::event_counts}));
+  EXPECT_EQ(op_at(c, 5).differs,
+            (std::vector<ProfileDiffKind>{ProfileDiffKind::event_order, ProfileDiffKind::objects}));
+  EXPECT_EQ(op_at(c, 7).differs, (std::vector<ProfileDiffKind>{ProfileDiffKind::event_counts,
+                                                               ProfileDiffKind::objects}));
   EXPECT_EQ(c.first.front().message,
             "events: +avc anon_vma_clone x3 under linux-6.18; +anon_vma anon_vma_fork, +avc "
             "anon_vma_fork, +avc anon_vma_clone x3, -anon_vma __put_anon_vma, -avc anon_vma_fork "

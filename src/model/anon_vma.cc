@@ -120,7 +120,11 @@ void __put_anon_vma(Env& env, anon_vma* av) {
   // A freed child returns its pin on the family root.
   if (root == av) return;
   env.touch(root, Touched::kCounters);
-  if (--root->refcount_ == 0) env.free_anon_vma(root, CallSite::put_anon_vma);
+  // Traced where the kernel's build puts that free (Profile::root_free_traced_in_caller):
+  // the only caller that frees a child here is unlink_anon_vmas.
+  const CallSite site = env.profile().root_free_traced_in_caller ? CallSite::unlink_anon_vmas
+                                                                 : CallSite::put_anon_vma;
+  if (--root->refcount_ == 0) env.free_anon_vma(root, site);
 }
 
 void anon_vma_chain_link(vm_area_struct* vma, anon_vma_chain* avc, anon_vma* av) {

@@ -52,7 +52,9 @@ int do_mmap(Machine& m, mm_struct& mm, std::uint32_t start, std::uint32_t pages,
     vmg.end = end;
     vmg.pgoff = pgoff;
     vmg.vm_flags = vm_flags;
-    vma = vma_merge_new_range(m, vmg);  // an OOM here just means: no merge
+    // An OOM here just means: no merge.
+    vma = m.env().profile().mmap_merges_next_first ? mmap_region_expand(m, vmg)
+                                                   : vma_merge_new_range(m, vmg);
   }
   if (!vma) {
     vma = m.env().alloc_vma();

@@ -16,10 +16,12 @@ int mprotect_fixup(Machine& m, vm_area_struct* vma, vm_area_struct** pprev, std:
     return 0;
   }
   // Making a private mapping writable charges it; making it read-only again
-  // refunds only while it has no anon_vma (field guide §6.4, the VM_ACCOUNT trap).
+  // refunds only while it has no anon_vma (field guide §6.4, the VM_ACCOUNT trap),
+  // and before 6.2 never (Profile::mprotect_refunds_unfaulted).
   if (newflags & VM_WRITE) {
     if (!(oldflags & (VM_ACCOUNT | VM_WRITE | VM_SHARED))) newflags |= VM_ACCOUNT;
-  } else if ((oldflags & VM_ACCOUNT) && vma->is_anonymous() && !vma->anon_vma) {
+  } else if ((oldflags & VM_ACCOUNT) && vma->is_anonymous() && !vma->anon_vma &&
+             m.env().profile().mprotect_refunds_unfaulted) {
     newflags &= ~VM_ACCOUNT;
   }
   int err = 0;

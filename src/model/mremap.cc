@@ -219,6 +219,32 @@ bool ranges_overlap(std::uint32_t a, std::uint32_t alen, std::uint32_t b, std::u
   return a < b + blen && b < a + alen;
 }
 
+// Before 6.17 (Profile::mremap_moves_several_vmas false): the source VMA
+// is looked up as soon as the lock is held, and a move (mremap_to, which
+// calls vma_to_resize last) unmaps the destination, and a shrinking move
+// the source's tail, before it requires the source range to be one VMA.
+int do_mremap_one_vma(Machine& m, mm_struct& mm, vma_remap_struct& vrm) {
+  vrm.vma = mm.vma_lookup(vrm.addr);
+  if (!vrm.vma) return -EFAULT;
+  if (!vrm.fixed) {
+    if (int err = check_prep_vma(vrm)) return err;
+    return mremap_at(m, mm, vrm);
+  }
+  if (ranges_overlap(vrm.addr, vrm.old_len, vrm.new_addr, vrm.new_len)) return -EINVAL;
+  vrm.type = vrm.new_len == vrm.old_len  ? vma_remap_struct::Type::no_resize
+             : vrm.new_len < vrm.old_len ? vma_remap_struct::Type::shrink
+                                         : vma_remap_struct::Type::expand;
+  if (int err = do_vmi_munmap(m, mm, vrm.new_addr, vrm.new_addr + vrm.new_len)) return err;
+  if (vrm.type == vma_remap_struct::Type::shrink) {
+    if (int err = do_vmi_munmap(m, mm, vrm.addr + vrm.new_len, vrm.addr + vrm.old_len)) return err;
+    vrm.old_len = vrm.new_len;
+  }
+  vrm.vma = mm.vma_lookup(vrm.addr);  // vma_to_resize
+  if (!vrm.vma) return -EFAULT;
+  if (vrm.old_len > vrm.vma->vm_end - vrm.addr) return -EFAULT;
+  return move_vma(m, mm, vrm);
+}
+
 }  // namespace
 
 int do_mremap(Machine& m, mm_struct& mm, std::uint32_t addr, std::uint32_t old_pages,
@@ -232,6 +258,10 @@ int do_mremap(Machine& m, mm_struct& mm, std::uint32_t addr, std::uint32_t old_p
   // check_mremap_params: a zero new length is nonsense; a fixed destination
   // must not overlap the source.
   if (new_pages == 0) return -EINVAL;
+  if (!m.env().profile().mremap_moves_several_vmas) {
+    m.env().count_lock(Lock::mmap_lock_write);
+    return do_mremap_one_vma(m, mm, vrm);
+  }
   if (vrm.fixed && ranges_overlap(addr, old_pages, new_addr, new_pages)) return -EINVAL;
   m.env().count_lock(Lock::mmap_lock_write);  // the checks above come before it
   if (vrm.fixed && old_pages == new_pages) return remap_move(m, mm, vrm);

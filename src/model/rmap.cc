@@ -79,8 +79,11 @@ int clone_chain(Env& env, vm_area_struct* dst, const vm_area_struct* src, bool f
   const list_head& chain = src->anon_vma_chain;
   if (profile.clone_allocates_unlocked) {
     // Every AVC first, on dst's list only; a failure frees them, no tree
-    // has seen one yet. Then one lock to put them in the trees.
-    for (const list_head* n = chain.prev; n != &chain; n = n->prev) {
+    // has seen one yet. Then one lock to put them in the trees. Walking src
+    // from its head (Profile::clone_reverses_chain) reverses dst's list.
+    const bool from_head = profile.clone_reverses_chain;
+    for (const list_head* n = from_head ? chain.next : chain.prev; n != &chain;
+         n = from_head ? n->next : n->prev) {
       anon_vma_chain* avc = env.alloc_avc(CallSite::anon_vma_clone);
       if (!avc) {
         while (!dst->anon_vma_chain.empty()) {

@@ -16,37 +16,41 @@ bool is_mergeable_vma(const vma_merge_struct& vmg, const vm_area_struct& tgt) {
 bool vma_is_fork_child(const vm_area_struct* vma) { return vma && vma->is_fork_child(); }
 
 // 6.18.8+: may `tgt` and the range share anon_vma state after the merge?
-bool is_mergeable_anon_vma(const vma_merge_struct& vmg, const vm_area_struct& tgt) {
+bool is_mergeable_anon_vma(const Profile& rules, const vma_merge_struct& vmg,
+                           const vm_area_struct& tgt) {
   const anon_vma* tgt_anon = tgt.anon_vma;
   const anon_vma* src_anon = vmg.anon_vma;
-  if (!tgt_anon && src_anon)  // case 1: tgt will get dup_anon_vma from the range
-    return !vma_is_fork_child(vmg.middle) && !vma_is_fork_child(vmg.copied_from);
+  // case 1: tgt will get dup_anon_vma from the range (6.16; before it, the
+  // singular-chain test on tgt refused every unfaulted tgt).
+  if (!tgt_anon && src_anon)
+    return rules.merge_unfaulted_with_faulted && !vma_is_fork_child(vmg.middle) &&
+           !vma_is_fork_child(vmg.copied_from);
   if (tgt_anon && !src_anon)  // case 2: the range will use tgt's anon_vma
     return !tgt.is_fork_child();
   return src_anon == tgt_anon;  // case 3 (or neither)
 }
 
 // The range can join prev at its end (prev is below it).
-bool can_vma_merge_after(const vma_merge_struct& vmg) {
+bool can_vma_merge_after(const Profile& rules, const vma_merge_struct& vmg) {
   const vm_area_struct& prev = *vmg.prev;
-  return is_mergeable_vma(vmg, prev) && is_mergeable_anon_vma(vmg, prev) &&
+  return is_mergeable_vma(vmg, prev) && is_mergeable_anon_vma(rules, vmg, prev) &&
          prev.vm_pgoff + prev.pages() == vmg.pgoff;
 }
 
 // The range can join next at its start.
-bool can_vma_merge_before(const vma_merge_struct& vmg) {
+bool can_vma_merge_before(const Profile& rules, const vma_merge_struct& vmg) {
   const vm_area_struct& next = *vmg.next;
-  return is_mergeable_vma(vmg, next) && is_mergeable_anon_vma(vmg, next) &&
+  return is_mergeable_vma(vmg, next) && is_mergeable_anon_vma(rules, vmg, next) &&
          next.vm_pgoff == vmg.pgoff + (vmg.end - vmg.start);
 }
 
-bool can_vma_merge_left(const vma_merge_struct& vmg) {
-  return vmg.prev && vmg.prev->vm_end == vmg.start && can_vma_merge_after(vmg);
+bool can_vma_merge_left(const Profile& rules, const vma_merge_struct& vmg) {
+  return vmg.prev && vmg.prev->vm_end == vmg.start && can_vma_merge_after(rules, vmg);
 }
 
-bool can_vma_merge_right(const vma_merge_struct& vmg, bool can_merge_left) {
+bool can_vma_merge_right(const Profile& rules, const vma_merge_struct& vmg, bool can_merge_left) {
   const vm_area_struct* next = vmg.next;
-  if (!next || vmg.end != next->vm_start || !can_vma_merge_before(vmg)) return false;
+  if (!next || vmg.end != next->vm_start || !can_vma_merge_before(rules, vmg)) return false;
   if (!can_merge_left) return true;
   // Each side may suit the range, yet prev and next must also suit each other.
   const vm_area_struct* prev = vmg.prev;
@@ -151,12 +155,13 @@ vm_area_struct* vma_merge_existing_range(Machine& m, vma_merge_struct& vmg) {
   vmg.state = vma_merge_struct::State::nomerge;
   if (!left_side && !right_side) return nullptr;
 
-  const bool merge_left = left_side && can_vma_merge_left(vmg);
+  const Profile& rules = m.env().profile();
+  const bool merge_left = left_side && can_vma_merge_left(rules, vmg);
   bool merge_right = false;
   vm_area_struct* next = nullptr;
   if (right_side) {
     next = vmg.next = vmg.mm->vma_next(middle);
-    merge_right = can_vma_merge_right(vmg, merge_left);
+    merge_right = can_vma_merge_right(rules, vmg, merge_left);
   }
   if (!merge_left && !merge_right) return nullptr;
 
@@ -323,11 +328,40 @@ vm_area_struct* vma_modify_flags(Machine& m, vm_area_struct* prev, vm_area_struc
   return vma;
 }
 
+vm_area_struct* mmap_region_expand(Machine& m, vma_merge_struct& vmg) {
+  vmg.state = vma_merge_struct::State::nomerge;
+  if (!vmg.prev && !vmg.next) return nullptr;
+  const Profile& rules = m.env().profile();
+  // Next first, with the range's (no) anon_vma; then prev, against next's
+  // anon_vma if next suited.
+  const bool next_suits =
+      vmg.next && vmg.next->vm_start == vmg.end && can_vma_merge_before(rules, vmg);
+  vma_merge_struct as_next = vmg;
+  if (next_suits) as_next.anon_vma = vmg.next->anon_vma;
+  const bool prev_suits = can_vma_merge_left(rules, as_next);
+  if (next_suits) {
+    vmg.end = vmg.next->vm_end;
+    vmg.target = vmg.next;
+  }
+  if (prev_suits) {
+    vmg.start = vmg.prev->vm_start;
+    vmg.target = vmg.prev;
+    vmg.pgoff = vmg.prev->vm_pgoff;
+  }
+  if (!next_suits) vmg.next = nullptr;  // vma_expand may absorb only a next that suited
+  if (vmg.target && vma_expand(m, vmg) == 0) {
+    vmg.state = vma_merge_struct::State::success;
+    return vmg.target;
+  }
+  return nullptr;
+}
+
 vm_area_struct* vma_merge_new_range(Machine& m, vma_merge_struct& vmg) {
   vmg.state = vma_merge_struct::State::nomerge;
   if (!vmg.prev && !vmg.next) return nullptr;
-  const bool can_merge_left = can_vma_merge_left(vmg);
-  const bool can_merge_right = can_vma_merge_right(vmg, can_merge_left);
+  const Profile& rules = m.env().profile();
+  const bool can_merge_left = can_vma_merge_left(rules, vmg);
+  const bool can_merge_right = can_vma_merge_right(rules, vmg, can_merge_left);
   if (can_merge_right) {
     vmg.end = vmg.next->vm_end;
     vmg.target = vmg.next;
@@ -345,20 +379,27 @@ vm_area_struct* vma_merge_new_range(Machine& m, vma_merge_struct& vmg) {
 }
 
 int vms_gather_munmap_vmas(Machine& m, mm_struct& mm, vma_munmap_struct& vms) {
+  // 6.18 unmaps the original VMA objects; 6.1 the new pieces
+  // (Profile::munmap_unmaps_new_pieces).
+  const bool new_pieces_go = m.env().profile().munmap_unmaps_new_pieces;
   vm_area_struct* vma = mm.find_vma(vms.start);
   if (vma && vma->vm_start >= vms.end) vma = nullptr;
   if (vma && vms.start > vma->vm_start) {
-    // The original keeps the upper part, which is unmapped.
-    if (int err = split_vma(m, vma, vms.start, /*new_below=*/true)) return err;
+    // 6.18: the original keeps the upper part, which is unmapped.
+    if (int err = split_vma(m, vma, vms.start, /*new_below=*/!new_pieces_go)) return err;
   }
   vms.prev = mm.prev_of(vms.start);
   for (auto it = mm.vmas.lower_bound(vms.start); it != mm.vmas.end() && it->first < vms.end; ++it) {
     vm_area_struct* v = it->second;
     if (v->vm_end > vms.end) {
-      if (int err = split_vma(m, v, vms.end, /*new_below=*/false)) {
+      // The last VMA of the range: split off its tail and stop.
+      const std::uint32_t v_start = v->vm_start;
+      if (int err = split_vma(m, v, vms.end, /*new_below=*/new_pieces_go)) {
         vms.detached.clear();
         return err;
       }
+      vms.detached.push_back(new_pieces_go ? mm.vma_lookup(v_start) : v);
+      break;
     }
     vms.detached.push_back(v);
   }

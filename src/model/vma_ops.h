@@ -74,6 +74,10 @@ vm_area_struct* vma_modify_flags(Machine& m, vm_area_struct* prev, vm_area_struc
 // Returns the expanded VMA, or null when no merge happened.
 vm_area_struct* vma_merge_new_range(Machine& m, vma_merge_struct& vmg);
 
+// The same for a new mapping under Profile::mmap_merges_next_first (6.1's
+// mmap_region): next is tried first, prev against next's anon_vma.
+vm_area_struct* mmap_region_expand(Machine& m, vma_merge_struct& vmg);
+
 // The VMAs of [start, end) once the ends were split off and they were taken
 // out of the mm: what munmap, MAP_FIXED and mremap tear down.
 struct vma_munmap_struct {

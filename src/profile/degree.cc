@@ -36,6 +36,8 @@ const Profile& degree() {
         "one degree counter: fork reuses any anon_vma other than the parent's with degree < 2 "
         "(CVE-2022-42703)";
     r.kernels = "3.19 to 5.19";
+    r.claims_from = {3, 19};
+    r.claims_to = {5, 19};
     r.fork_may_reuse = reuse_degree_below_two;
     return r;
   }();

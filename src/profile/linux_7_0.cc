@@ -4,9 +4,9 @@
 // mm-stable pull of the 7.0 merge window) and the March 2026 fix
 // 3a206a8649f8 "mm/rmap: clear vma->anon_vma on error". Rules from
 // shared/docs/designs-2026.md §4.1-4.2 and the 7.x mm/rmap.c in
-// kernelorg-mirror/linux_kernel_git_ljs_linux (@783e3bdb5f85). Named after
-// the kernel it will be verified against once one can be booted; until
-// then argued from source, not run.
+// kernelorg-mirror/linux_kernel_git_ljs_linux (@783e3bdb5f85), and one rule
+// measured on Debian's 7.3.4 under `rmaplab verify --kernel debian-7.3`
+// (the order of unlink_anon_vmas' frees, below).
 //
 // What it changes, and how the model states it:
 //   - anon_vma_fork allocates the child's anon_vma and its AVC before
@@ -29,11 +29,16 @@
 //     one root and a faulted VMA's chain is never empty. No hook.
 //   - anon_vma_merge is gone; its callers unlink directly (it was a check
 //     and an unlink_anon_vmas): nothing the model sees. No hook.
-// Not modelled (open): the 7.x clone walks src's chain head first and
-// list_add()s each new AVC, so dst's chain comes out in the reverse of
-// src's order and maybe_reuse_anon_vma is tried leaf first. The model
-// keeps 6.18's order (root first, chain newest first), which the checker's
-// I5 requires; a 7.0 kernel run will settle it (doc/profiles.md, Limits).
+//   - the clone walks src's chain from its head and list_add()s each new
+//     AVC, so dst's chain is src's reversed, and maybe_reuse_anon_vma meets
+//     the candidates in src's order: clone_reverses_chain. The chains then
+//     keep no children-first order (the checker's I5 holds only for 6.18's
+//     order), and unlink_anon_vmas may put a root before its child; the root
+//     is then freed inside the child's __put_anon_vma, which Debian's 7.3.4
+//     build traces at unlink_anon_vmas (a tail call):
+//     root_free_traced_in_caller. Both measured with `rmaplab verify
+//     --kernel debian-7.3` (examples/04-deep-fork-chain-reuse.rml line 31:
+//     the kernel frees D, its AVC, the root's AVC, then B and the root).
 #include "rmaplab/profile.h"
 
 namespace rmaplab::model {
@@ -44,10 +49,14 @@ const Profile& linux_7_0() {
     r.name = "linux-7.0";
     r.description =
         "the 2026 anon_vma clean-up as merged, with the March fix: fork allocates before "
-        "cloning, the clone allocates its AVCs before taking the lock";
-    r.kernels = "7.0 (January 2026 series, March 2026 fix), argued from source";
+        "cloning, the clone allocates its AVCs before taking the lock and reverses the chain";
+    r.kernels = "7.0 to 7.3 (verified on Debian's 7.3.4)";
+    r.claims_from = {7, 0};
+    r.claims_to = {7, 3};
     r.fork_alloc = Profile::ForkAlloc::before_clone;
     r.clone_allocates_unlocked = true;
+    r.clone_reverses_chain = true;
+    r.root_free_traced_in_caller = true;
     return r;
   }();
   return p;

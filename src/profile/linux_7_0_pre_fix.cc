@@ -26,6 +26,7 @@ const Profile& linux_7_0_pre_fix() {
         "linux-7.0 before the March 2026 fix: a merge whose clone fails leaves the VMA "
         "pointing at an anon_vma that does not count it";
     r.kernels = "7.0-rc (January to March 2026), argued from source";
+    r.claims_from = r.claims_to = {};  // a proposal (or an -rc): claims no release
     r.clone_unwind_keeps_anon_vma = true;
     return r;
   }();

@@ -23,6 +23,8 @@ const Profile& no_reuse() {
     r.name = "no-reuse";
     r.description = "fork never reuses: every fork of a faulted VMA adds a level to the hierarchy";
     r.kernels = "2.6.34 to 3.18";
+    r.claims_from = {2, 6};
+    r.claims_to = {3, 18};
     r.fork_may_reuse = never;
     return r;
   }();

@@ -22,6 +22,7 @@
 #include "rmaplab/run.h"
 #include "rmaplab/script.h"
 #include "run/model_of.h"
+#include "testing/scenario.h"
 
 namespace rmaplab::model {
 namespace {
@@ -88,6 +89,9 @@ std::map<std::uint32_t, std::vector<int>> counters(const std::string& text, cons
   return out;
 }
 
+using testing::Lines;
+using testing::Scenario;
+
 // A VMA of 8 pages written in full: one root R, chain [R].
 constexpr const char* kFaulted = "spawn P\nP mmap 0 8\nP write 0 8\n";
 
@@ -102,13 +106,58 @@ TEST(Profiles, TableListsEveryProfileOnceWithDefaultFirst) {
     EXPECT_NE(p->fork_may_reuse, nullptr) << p->name;
     EXPECT_EQ(find_profile(p->name), p);
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"linux-6.18", "rfc-v1", "rfc-v2", "linux-7.0",
-                                             "linux-7.0-pre-fix", "degree", "no-reuse"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"linux-6.18", "linux-6.12", "linux-6.1", "rfc-v1", "rfc-v2",
+                                      "linux-7.0", "linux-7.0-pre-fix", "degree", "no-reuse"}));
   EXPECT_EQ(profiles().front(), &linux_6_18());
   EXPECT_EQ(find_profile("linux-6.19"), nullptr);
   // The default a run uses when it names none.
   EXPECT_EQ(kDefaultProfile, "linux-6.18");
   EXPECT_EQ(find_profile(kDefaultProfile), &linux_6_18());
+}
+
+// --- the claims --profile auto reads ---
+
+TEST(Profiles, ClaimsAreTheVerifiedReleasesAndNeverOverlap) {
+  // Each kernel profile claims the releases it was verified on (or, for the
+  // old rules, read from: field guide §12.3); proposals and -rc claim none.
+  auto claim = [](const Profile& p) { return std::pair{p.claims_from, p.claims_to}; };
+  using V = KernelVersion;
+  EXPECT_EQ(claim(linux_6_18()), (std::pair{V{6, 18}, V{6, 18}}));
+  EXPECT_EQ(claim(linux_6_12()), (std::pair{V{6, 12}, V{6, 12}}));
+  EXPECT_EQ(claim(linux_6_1()), (std::pair{V{6, 1}, V{6, 1}}));
+  EXPECT_EQ(claim(linux_7_0()), (std::pair{V{7, 0}, V{7, 3}}));
+  EXPECT_EQ(claim(degree()), (std::pair{V{3, 19}, V{5, 19}}));
+  EXPECT_EQ(claim(no_reuse()), (std::pair{V{2, 6}, V{3, 18}}));
+  for (const Profile* p : {&rfc_v1(), &rfc_v2(), &linux_7_0_pre_fix()})
+    EXPECT_EQ(claim(*p), (std::pair{V{}, V{}})) << p->name;
+  for (const Profile* a : profiles()) {
+    if (a->claims_from == V{}) continue;
+    EXPECT_LE(a->claims_from, a->claims_to) << a->name;
+    for (const Profile* b : profiles()) {
+      if (a == b || b->claims_from == V{}) continue;
+      EXPECT_TRUE(a->claims_to < b->claims_from || b->claims_to < a->claims_from)
+          << a->name << " and " << b->name << " overlap";
+    }
+  }
+}
+
+TEST(Profiles, AutoPicksTheProfileClaimingTheRelease) {
+  // The releases uname -r gave on this machine and in the three guests.
+  EXPECT_EQ(profile_claiming(parse_kernel_release("6.18.44")), &linux_6_18());
+  EXPECT_EQ(profile_claiming(parse_kernel_release("6.12.117+deb13-cloud-amd64")), &linux_6_12());
+  EXPECT_EQ(profile_claiming(parse_kernel_release("6.1.0-50-cloud-amd64")), &linux_6_1());
+  EXPECT_EQ(profile_claiming(parse_kernel_release("7.3.4+deb13-cloud-amd64")), &linux_7_0());
+  EXPECT_EQ(profile_claiming(parse_kernel_release("5.10.0")), &degree());
+  EXPECT_EQ(profile_claiming(parse_kernel_release("3.2.0")), &no_reuse());
+  // Unclaimed and unreadable releases pick nothing.
+  EXPECT_EQ(profile_claiming(parse_kernel_release("6.16.3")), nullptr);
+  EXPECT_EQ(profile_claiming(parse_kernel_release("6.0.1")), nullptr);
+  EXPECT_EQ(profile_claiming(parse_kernel_release("unknown")), nullptr);
+  EXPECT_EQ(parse_kernel_release("6.10"), (KernelVersion{6, 10}));
+  EXPECT_EQ(parse_kernel_release("6"), KernelVersion{});
+  EXPECT_EQ(parse_kernel_release("6.x"), KernelVersion{});
+  EXPECT_EQ(parse_kernel_release(""), KernelVersion{});
 }
 
 TEST(Profiles, EachStatesOnlyItsDifferences) {
@@ -128,16 +177,36 @@ TEST(Profiles, EachStatesOnlyItsDifferences) {
       h.insert("fork_unwind_leaks_child");
     if (p.clone_unwind_keeps_anon_vma != base.clone_unwind_keeps_anon_vma)
       h.insert("clone_unwind_keeps_anon_vma");
+    if (p.clone_reverses_chain != base.clone_reverses_chain) h.insert("clone_reverses_chain");
+    if (p.root_free_traced_in_caller != base.root_free_traced_in_caller)
+      h.insert("root_free_traced_in_caller");
+    if (p.merge_unfaulted_with_faulted != base.merge_unfaulted_with_faulted)
+      h.insert("merge_unfaulted_with_faulted");
+    if (p.mremap_moves_several_vmas != base.mremap_moves_several_vmas)
+      h.insert("mremap_moves_several_vmas");
+    if (p.munmap_unmaps_new_pieces != base.munmap_unmaps_new_pieces)
+      h.insert("munmap_unmaps_new_pieces");
+    if (p.mmap_merges_next_first != base.mmap_merges_next_first) h.insert("mmap_merges_next_first");
+    if (p.mprotect_refunds_unfaulted != base.mprotect_refunds_unfaulted)
+      h.insert("mprotect_refunds_unfaulted");
     return h;
   };
+  EXPECT_EQ(hooks(linux_6_12()),
+            (std::set<std::string>{"merge_unfaulted_with_faulted", "mremap_moves_several_vmas"}));
+  EXPECT_EQ(hooks(linux_6_1()),
+            (std::set<std::string>{"merge_unfaulted_with_faulted", "mremap_moves_several_vmas",
+                                   "munmap_unmaps_new_pieces", "mmap_merges_next_first",
+                                   "mprotect_refunds_unfaulted"}));
   EXPECT_EQ(hooks(rfc_v1()),
             (std::set<std::string>{"clone_counts_active_vma", "clone_attaches_reuse_in_walk",
                                    "fork_unwind_leaks_child"}));
   EXPECT_EQ(hooks(rfc_v2()), (std::set<std::string>{"fork_alloc", "alloc_takes_root_lock"}));
-  EXPECT_EQ(hooks(linux_7_0()), (std::set<std::string>{"fork_alloc", "clone_allocates_unlocked"}));
+  EXPECT_EQ(hooks(linux_7_0()),
+            (std::set<std::string>{"fork_alloc", "clone_allocates_unlocked", "clone_reverses_chain",
+                                   "root_free_traced_in_caller"}));
   EXPECT_EQ(hooks(linux_7_0_pre_fix()),
-            (std::set<std::string>{"fork_alloc", "clone_allocates_unlocked",
-                                   "clone_unwind_keeps_anon_vma"}));
+            (std::set<std::string>{"fork_alloc", "clone_allocates_unlocked", "clone_reverses_chain",
+                                   "root_free_traced_in_caller", "clone_unwind_keeps_anon_vma"}));
   EXPECT_EQ(hooks(degree()), (std::set<std::string>{"fork_may_reuse"}));
   EXPECT_EQ(hooks(no_reuse()), (std::set<std::string>{"fork_may_reuse"}));
 }
@@ -472,6 +541,46 @@ TEST(Linux70, NonReusingForkAllocatesFirst) {
   EXPECT_EQ(events(last(r)),
             (std::vector<std::string>{"+anon_vma anon_vma_fork", "+avc anon_vma_fork",
                                       "+avc anon_vma_clone", "+avc anon_vma_clone"}));
+}
+
+TEST(Linux70, CloneReversesTheChainAndTriesReuseInTheSourcesOrder) {
+  // 7.x anon_vma_clone allocates walking src's chain from its head and
+  // list_add()s each AVC: dst's chain is src's reversed; the tree insert
+  // then walks dst from its tail, meeting src's anon_vmas in src's order.
+  // P's [A]; C's own B first: [B, A]. D's clone of [B, A] is [A, B], its own
+  // anon_vma D goes to the head: [D, A, B] (6.18: [D, B, A]).
+  Scenario s(linux_7_0());
+  s.setup(std::string(kFaulted) + "P fork C");
+  EXPECT_EQ(s.maps("C"), Lines{"[0-8) rw-p pgoff=A+0 flags=ac anon_vma=a2 chain=c2:a2,c3:a1"});
+  s.op("C fork D");
+  EXPECT_EQ(s.maps("D"),
+            Lines{"[0-8) rw-p pgoff=A+0 flags=ac anon_vma=a3 chain=c4:a3,c6:a1,c5:a2"});
+  Scenario old(linux_6_18());
+  old.setup(std::string(kFaulted) + "P fork C\nC fork D");
+  EXPECT_EQ(old.maps("D"),
+            Lines{"[0-8) rw-p pgoff=A+0 flags=ac anon_vma=a3 chain=c6:a3,c5:a2,c4:a1"});
+}
+
+TEST(Linux70, ReversedChainPutsTheRootBeforeItsChild) {
+  // D's chain [D, A, B] (above); P and C gone, so D's exit empties all
+  // three trees. unlink_anon_vmas' second pass goes down the list: D is
+  // freed (A loses D's pin), A is put but B still pins it, B is freed and
+  // drops A's last reference: A is freed inside B's __put_anon_vma, which
+  // Debian's 7.3.4 traces at unlink_anon_vmas (a tail call). The order and
+  // sites are the kernel's at examples/04-deep-fork-chain-reuse.rml line 31.
+  const std::string script = std::string(kFaulted) + "P fork C\nC fork D\nP exit\nC exit\nD exit\n";
+  const auto r = run(script, linux_7_0());
+  EXPECT_EQ(counts(last(r)), (std::vector<int>{0, 3, 0, 3}));
+  EXPECT_EQ(events(last(r)),
+            (std::vector<std::string>{"-anon_vma __put_anon_vma", "-avc unlink_anon_vmas",
+                                      "-avc unlink_anon_vmas", "-anon_vma __put_anon_vma",
+                                      "-anon_vma unlink_anon_vmas", "-avc unlink_anon_vmas"}));
+  // 6.18's chain [D, B, A]: each put in turn, children first.
+  const auto old = run(script, linux_6_18());
+  EXPECT_EQ(events(last(old)),
+            (std::vector<std::string>{"-anon_vma __put_anon_vma", "-avc unlink_anon_vmas",
+                                      "-anon_vma __put_anon_vma", "-avc unlink_anon_vmas",
+                                      "-anon_vma __put_anon_vma", "-avc unlink_anon_vmas"}));
 }
 
 TEST(Linux70, FailedCloneFreesUnlinkedAvcsWithoutTheLock) {

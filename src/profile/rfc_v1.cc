@@ -44,6 +44,7 @@ const Profile& rfc_v1() {
         "the seed RFC's first version: a split, merge or move leaves num_active_vmas one short, "
         "so teardown underflows it; leaks on fork's ENOMEM paths";
     r.kernels = "proposal (RFC v1, September 2025, broken: syzbot) on 6.18";
+    r.claims_from = r.claims_to = {};  // a proposal (or an -rc): claims no release
     r.clone_counts_active_vma = false;
     r.clone_attaches_reuse_in_walk = true;
     r.fork_unwind_leaks_child = true;

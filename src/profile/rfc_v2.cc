@@ -27,6 +27,7 @@ const Profile& rfc_v2() {
         "the seed RFC on 6.18: the allocator counts the child in its parent under the root lock; "
         "fork allocates its AVC first";
     r.kernels = "proposal (RFC v2, September 2025, NAKed) on 6.18";
+    r.claims_from = r.claims_to = {};  // a proposal (or an -rc): claims no release
     r.fork_alloc = Profile::ForkAlloc::avc_first;
     r.alloc_takes_root_lock = true;
     return r;

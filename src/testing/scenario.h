@@ -97,6 +97,10 @@ inline std::string errno_string(int err) {
 class Scenario {
  public:
   Scenario() : env_(std::make_unique<Env>()), machine_(std::make_unique<Machine>(*env_)) {}
+  // The same under another profile's rules (a profile test's scenario).
+  explicit Scenario(const Profile& rules)
+      : env_(std::make_unique<Env>(Env::Options{.profile = &rules})),
+        machine_(std::make_unique<Machine>(*env_)) {}
 
   // Applies every line of `text`; each must parse, must not fault, and must
   // return 0 (a setup is a state, not a test).

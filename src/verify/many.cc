@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "rmaplab/gen.h"
+#include "rmaplab/profile.h"
 #include "rmaplab/verify.h"
 
 namespace rmaplab {
@@ -21,6 +22,7 @@ Result<Script> load_source(const ScriptSource& source, const GenerateOptions& ge
   g.seed = *source.seed;
   g.procs = generate.procs;
   g.ops = generate.ops;
+  g.profile = generate.profile;
   return parse_script(generate_script(g), source.name);
 }
 
@@ -51,8 +53,10 @@ Result<std::vector<ScriptSource>> script_sources(std::span<const std::string> pa
 }
 
 std::string gen_command(const GenerateOptions& generate, std::uint64_t seed) {
-  return fmt::format("rmaplab gen --seed {} --procs {} --ops {}", seed, generate.procs,
-                     generate.ops);
+  const bool named = generate.profile && generate.profile->name != model::kDefaultProfile;
+  return fmt::format("rmaplab gen --seed {} --procs {} --ops {}{}", seed, generate.procs,
+                     generate.ops,
+                     named ? fmt::format(" --profile {}", generate.profile->name) : "");
 }
 
 std::size_t count_operations(std::span<const ScriptSource> sources,
