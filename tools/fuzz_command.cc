@@ -26,6 +26,7 @@
 #include <fmt/format.h>
 
 #include "command.h"
+#include "guest_run.h"
 #include "options.h"
 #include "rmaplab/fuzz.h"
 #include "rmaplab/kernel.h"
@@ -98,14 +99,7 @@ class Progress {
 // through, and the failing script it wrote comes back to where --out (or the
 // default name) says. A guest that fails (console, timeout) is a failure.
 ExitCode fuzz_in_guest(const FuzzCommand& o, report::Reporter& reporter) {
-  auto kernel = vm::resolve_kernel(o.image, o.cache, true,
-                                   [&](const std::string& line) { reporter.message(line); });
-  if (!kernel.ok()) {
-    reporter.message(fmt::format("rmaplab fuzz: {}", kernel.error().message));
-    return ExitCode::unobservable;
-  }
   vm::GuestJob job;
-  job.image = kernel->image;
   job.bring_back = true;
   // The guest's own clock bounds the fuzzing; this bounds the boot, the
   // shrinking of a finding and a guest that hangs.
@@ -120,19 +114,10 @@ ExitCode fuzz_in_guest(const FuzzCommand& o, report::Reporter& reporter) {
   if (!o.profile.empty()) job.args.insert(job.args.end(), {"--profile", o.profile});
   if (!o.against.empty()) job.args.insert(job.args.end(), {"--against", o.against});
   if (!out_name.empty()) job.args.insert(job.args.end(), {"--out", out_name});
-  auto r = vm::run_guest(job);
-  if (!r.ok()) {
-    reporter.message(fmt::format("rmaplab fuzz: {}", r.error().message));
-    return ExitCode::unobservable;
-  }
-  std::cout << r->out;
-  std::cerr << r->err;
-  if (!r->failure.empty()) {
-    reporter.message(fmt::format("rmaplab fuzz: the guest booting {} failed after {:.1f} s: {}",
-                                 job.image, r->seconds, r->failure));
-    return ExitCode::disagreement;
-  }
-  for (const auto& [name, content] : r->files) {
+  auto ran = run_in_guest("fuzz", o.image, o.cache, job, reporter);
+  if (const ExitCode* code = std::get_if<ExitCode>(&ran)) return *code;
+  const vm::GuestResult& r = std::get<vm::GuestResult>(ran);
+  for (const auto& [name, content] : r.files) {
     const std::string file = !o.out.empty() && name == out_name ? o.out : name;
     std::ofstream os(file);
     os << content;
@@ -148,10 +133,9 @@ ExitCode fuzz_in_guest(const FuzzCommand& o, report::Reporter& reporter) {
         printable(file), o.image, o.profile.empty() ? "" : " --profile " + o.profile,
         printable(file)));
   }
-  reporter.message(fmt::format("guest: {} under QEMU ({}), {:.1f} s from start to power-off",
-                               job.image, r->accel, r->seconds));
+  reporter.message(guest_line(job, r));
   // The guest's exit code is fuzz's own (0 to 3, or stopped by a signal).
-  const int code = r->exit_code;
+  const int code = r.exit_code;
   const bool fuzz_code = (code >= 0 && code <= 3) || code == 130 || code == 143;
   return fuzz_code ? static_cast<ExitCode>(code) : ExitCode::disagreement;
 }

@@ -36,6 +36,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "guest_run.h"
 #include "rmaplab/kernel.h"
 #include "rmaplab/kernel_objects.h"
 #include "rmaplab/verify.h"
@@ -242,13 +243,7 @@ ExitCode verify_in_guest(const VerifyCommand& o, report::Reporter& reporter) {
   if (!timeout.ok()) return fail(reporter, timeout.error().message, ExitCode::usage);
   auto memory = number("--memory", o.memory, 128, 16384);
   if (!memory.ok()) return fail(reporter, memory.error().message, ExitCode::usage);
-  auto kernel = vm::resolve_kernel(o.kernel, o.cache, true,
-                                   [&](const std::string& line) { reporter.message(line); });
-  if (!kernel.ok())
-    return fail(reporter, fmt::format("rmaplab verify: {}", kernel.error().message),
-                ExitCode::unobservable);
   vm::GuestJob job;
-  job.image = kernel->image;
   job.timeout_s = int(*timeout);
   job.memory_mb = int(*memory);
   job.args = {"verify"};
@@ -268,20 +263,11 @@ ExitCode verify_in_guest(const VerifyCommand& o, report::Reporter& reporter) {
   job.args.push_back(o.profile);
   if (Status s = vm::add_script_files(o.scripts, &job); !s.ok())
     return fail(reporter, fmt::format("rmaplab verify: {}", s.error().message), ExitCode::usage);
-  auto r = vm::run_guest(job);
-  if (!r.ok())
-    return fail(reporter, fmt::format("rmaplab verify: {}", r.error().message),
-                ExitCode::unobservable);
-  if (!r->failure.empty())
-    return fail(reporter,
-                fmt::format("rmaplab verify: the guest booting {} failed after {:.1f} s: {}",
-                            job.image, r->seconds, r->failure),
-                ExitCode::disagreement);
-  std::cout << r->out << std::flush;
-  std::cerr << r->err;
-  reporter.message(fmt::format("guest: {} under QEMU ({}), {:.1f} s from start to power-off",
-                               job.image, r->accel, r->seconds));
-  return r->exit_code >= 0 && r->exit_code <= 4 ? ExitCode(r->exit_code) : ExitCode::unobservable;
+  auto ran = run_in_guest("verify", o.kernel, o.cache, job, reporter);
+  if (const ExitCode* code = std::get_if<ExitCode>(&ran)) return *code;
+  const vm::GuestResult& r = std::get<vm::GuestResult>(ran);
+  reporter.message(guest_line(job, r));
+  return r.exit_code >= 0 && r.exit_code <= 4 ? ExitCode(r.exit_code) : ExitCode::unobservable;
 }
 
 }  // namespace

@@ -260,9 +260,9 @@ class Runner {
   std::vector<bool> created_;  // per slot: the script has created it
   std::size_t next_full_ = 0;  // into options_.full_snapshots
   std::string chunk_;
+  bool objects_ = false;  // Options::objects, and the reader can run
   // Root lock counts (with Options::objects): the roots each helper's chains
   // named at its last dump, and the ones watched during the operation.
-  bool objects_ = false;  // Options::objects, and the reader can run
   std::unique_ptr<RootLockCounter> locks_;
   std::unordered_map<int, std::vector<std::uint64_t>> roots_of_;
   std::vector<std::uint64_t> watched_;
