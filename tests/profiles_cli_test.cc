@@ -22,14 +22,15 @@ TEST(ProfilesCli, ListsEveryProfileWithKernelsAndDefault) {
   const auto r = run_cli({"profiles"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* name : {"linux-6.18", "linux-6.12", "linux-6.1", "rfc-v1", "rfc-v2", "linux-7.0",
-                           "linux-7.0-pre-fix", "degree", "no-reuse"})
+                           "linux-7.0-pre-fix", "degree", "no-reuse", "anon-vma-lazy",
+                           "cow-context"})
     EXPECT_TRUE(contains(r.out, name)) << name << "\n" << r.out;
   EXPECT_TRUE(contains(r.out, "3.19 to 5.19")) << r.out;
   EXPECT_TRUE(contains(r.out, "(default)")) << r.out;
   const auto j = run_cli({"profiles", "--json"});
   ASSERT_EQ(j.exit_code, 0) << j.err;
   const auto doc = nlohmann::json::parse(j.out);
-  ASSERT_EQ(doc.size(), 9u);
+  ASSERT_EQ(doc.size(), 11u);
   EXPECT_EQ(doc[0]["name"], "linux-6.18");
   EXPECT_EQ(doc[0]["default"], true);
 }

@@ -17,6 +17,8 @@
 //   linux_7_0_pre_fix.cc  the same before the March fix
 //   degree.cc         3.19 - 5.19: one `degree` counter
 //   no_reuse.cc       2.6.34 - 3.18: fork never reuses
+//   anon_vma_lazy.cc  ANON_VMA_LAZY (2026 proposal), another design
+//   cow_context.cc    COW context (2026 proposal), another design
 //
 // Adding a rule a profile needs means adding one named hook here, with its
 // 6.18 default, not a flag threaded through the engine. Profiles are
@@ -50,6 +52,15 @@ struct KernelVersion {
 
 // The name `--profile` takes for "the profile that claims the kernel".
 inline constexpr std::string_view kAutoProfile = "auto";
+
+// Which implementation of anonymous rmap a profile runs (src/model/design/):
+// the rule hooks below belong to the anon_vma design; another design ignores
+// them and states its own rules in its file.
+enum class Design : std::uint8_t {
+  anon_vma,     // Linux's anon_vma hierarchy (every kernel so far)
+  cow_context,  // COW context (Stoakes, LSF/MM+BPF 2026): no anon_vma, no AVC
+  anon_vma_lazy,  // ANON_VMA_LAZY (Honor, May 2026): no anon_vma before fork
+};
 
 struct Profile {
   std::string_view name;         // "linux-6.18"
@@ -161,6 +172,10 @@ struct Profile {
   // line 33, measured on Debian's 6.1.176).
   bool mprotect_refunds_unfaulted = true;
 
+  // The implementation the rules above belong to (after them, so that a
+  // profile written positionally is an anon_vma rule set).
+  Design design = Design::anon_vma;
+
   // The releases it claims to describe, both ends included, for
   // `--profile auto`: only what was verified against a kernel of the range
   // or read from its source. A proposal claims none ({0, 0}, {0, 0}). Last,
@@ -180,6 +195,8 @@ const Profile& linux_7_0();
 const Profile& linux_7_0_pre_fix();
 const Profile& degree();
 const Profile& no_reuse();
+const Profile& anon_vma_lazy();
+const Profile& cow_context_profile();  // not cow_context(): the struct has that name
 
 // Every profile `--profile` accepts, in the order `rmaplab profiles` lists them.
 const std::vector<const Profile*>& profiles();

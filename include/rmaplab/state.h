@@ -38,6 +38,7 @@ struct VmaView {
   std::uint32_t shmem = 0;           // the shmem object it maps; 0: private
   std::uint32_t anon_vma = 0;        // the active anon_vma's id; 0: none
   std::vector<std::uint32_t> chain;  // anon_vma ids, in the chain's order
+  bool faulted = false;              // has anonymous memory (in any design)
 };
 
 struct PageView {
@@ -47,6 +48,7 @@ struct PageView {
   bool shmem = false;
   std::uint32_t anon_vma = 0;   // folio->mapping's id (anonymous folios)
   bool anon_vma_freed = false;  // folio->mapping names a freed anon_vma
+  std::uint32_t cow_context = 0;  // the cow-context design: the folio's context id
   std::uint64_t index = 0;      // folio->index
   std::uint32_t mapcount = 0;
   bool exclusive = false;  // PG_anon_exclusive

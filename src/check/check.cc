@@ -21,6 +21,7 @@
 
 #include <fmt/format.h>
 
+#include "check/check_design.h"
 #include "model/machine.h"
 
 namespace rmaplab {
@@ -52,8 +53,10 @@ struct AvFacts {
 
 class Checker {
  public:
-  Checker(const model::Machine& m, const std::vector<std::string>& names)
-      : m_(m), env_(m.env()), names_(names) {}
+  // lazy_folios: anon-vma-lazy's folios that point at their VMA instead of
+  // an anon_vma are left to the shared rule S1 (B3 and I10 skip them).
+  Checker(const model::Machine& m, const std::vector<std::string>& names, bool lazy_folios = false)
+      : m_(m), env_(m.env()), names_(names), lazy_folios_(lazy_folios) {}
 
   Result run() {
     if (auto f = check_locks()) return f;           // L1
@@ -592,6 +595,7 @@ class Checker {
     if (!f->is_anon())
       return finding("B3 pte_folio",
                      fmt::format("private {} maps shared-memory folio #{}", where(), f->id));
+    if (lazy_folios_ && f->lazy_mm) return std::nullopt;
     if (!v.anon_vma)
       return finding(
           "B3 pte_folio",
@@ -621,6 +625,7 @@ class Checker {
   const model::Machine& m_;
   const model::Env& env_;
   const std::vector<std::string>& names_;
+  const bool lazy_folios_;
   std::unordered_map<const anon_vma*, AvFacts> facts_;  // every live anon_vma
   std::vector<const anon_vma_chain*> chain_;            // the chain being looked at
   std::uint64_t stamp_ = 0;
@@ -630,6 +635,16 @@ class Checker {
 
 std::optional<Finding> check_invariants(const model::Machine& machine,
                                         const std::vector<std::string>& process_names) {
+  switch (machine.rmap().kind()) {
+    case model::DesignKind::anon_vma:
+      break;
+    case model::DesignKind::anon_vma_lazy:
+      if (auto f = Checker(machine, process_names, /*lazy_folios=*/true).run()) return f;
+      return check_shared_rules(machine, process_names);
+    case model::DesignKind::cow_context:
+      if (auto f = check_shared_rules(machine, process_names)) return f;
+      return check_cow_context(machine, process_names);
+  }
   return Checker(machine, process_names).run();
 }
 

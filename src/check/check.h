@@ -47,6 +47,25 @@
 // Cost: linear in VMAs x chain length, anon_vmas, tree nodes and present
 // PTEs (hash lookups aside); never quadratic in the number of anon_vmas.
 //
+// Those are the anon_vma design's rules. Every design (src/model/anon_rmap.h)
+// keeps three facts, which I10, I12 and B2 state in anon_vma terms and
+// check_shared.cc states for any design:
+//   S1 rmap_complete   the design's rmap walk of every mapped anonymous folio
+//                      finds every (process, page) that maps it
+//   S2 owner_alive     nothing a mapped folio points at has been freed
+//   S3 leak            once every process has exited, nothing is left: no
+//                      anon_vma, AVC, design object, VMA or folio
+// (with L1 and B2). anon-vma-lazy is checked by both: the anon_vma rules
+// (B3 and I10 skip its lazy folios, which point at no anon_vma) and S1-S3.
+// cow-context by S1-S3 and its own (check_cow_context.cc):
+//   C1 refcnt          each context's refcnt = its mm (while alive) + its
+//                      child contexts + the folios pointing at it; no context
+//                      is allocated that nothing reaches
+//   C2 context_tree    each live mm has its context; a context is on its
+//                      parent's list of children and its children name it
+// Designs other than anon_vma have no incremental form: check_touched runs
+// the full check for them (cost: every PTE and one walk per folio).
+//
 // check_touched evaluates the same rules restricted to what the last
 // operation touched (model::Env::touched(), see src/model/touched.h), on a
 // state that passed before it. That keeps every rule because an instance of

@@ -568,8 +568,10 @@ thread_local std::uint64_t false_alarms = 0;
 
 std::optional<Finding> check_touched(const model::Machine& machine,
                                      const std::vector<std::string>& process_names) {
-  // Nothing recorded what changed: only the full check can tell.
-  if (!machine.env().tracking_touched()) return check_invariants(machine, process_names);
+  // Nothing recorded what changed, or a design without an incremental
+  // checker: only the full check can tell.
+  if (!machine.env().tracking_touched() || machine.rmap().kind() != model::DesignKind::anon_vma)
+    return check_invariants(machine, process_names);
   if (!Detector(machine).broken()) return std::nullopt;
   auto finding = check_invariants(machine, process_names);
   if (!finding) ++false_alarms;

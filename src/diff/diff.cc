@@ -69,6 +69,10 @@ std::vector<std::string> objects_of(const State& state) {
     if (fresh) avs.push_back(av);
     return fmt::format("a{}", it->second);
   };
+  std::unordered_map<std::uint32_t, std::size_t> ctx_names;  // cow_context id -> name
+  auto ctx_name = [&](std::uint32_t ctx) {
+    return fmt::format("c{}", ctx_names.emplace(ctx, ctx_names.size() + 1).first->second);
+  };
   std::unordered_map<std::uint32_t, std::size_t> folio_names;  // folio id -> name
   std::vector<std::string> out;
   for (int slot : state.processes()) {
@@ -77,7 +81,10 @@ std::vector<std::string> objects_of(const State& state) {
       std::string chain;
       for (std::uint32_t av : v.chain) chain += (chain.empty() ? "" : ",") + av_name(av);
       out.push_back(fmt::format("{} [{}-{}) {} pgoff={} anon_vma={} chain=[{}]", proc, v.start,
-                                v.end, v.prot, v.pgoff, v.anon_vma ? av_name(v.anon_vma) : "-",
+                                v.end, v.prot, v.pgoff,
+                                v.anon_vma  ? av_name(v.anon_vma)
+                                : v.faulted ? "dummy"  // cow-context's sentinel
+                                            : "-",
                                 chain));
       for (const PageView& p : state.pages(slot, v.start, v.end)) {
         if (p.zero_page) {
@@ -86,7 +93,16 @@ std::vector<std::string> objects_of(const State& state) {
         }
         auto [it, fresh] = folio_names.emplace(p.folio, folio_names.size() + 1);
         std::string mapping = "shmem";
-        if (!p.shmem) mapping = p.anon_vma_freed ? "a freed anon_vma" : av_name(p.anon_vma);
+        if (p.shmem)
+          mapping = "shmem";
+        else if (p.anon_vma_freed)
+          mapping = "a freed anon_vma";
+        else if (p.anon_vma)
+          mapping = av_name(p.anon_vma);
+        else if (p.cow_context)
+          mapping = ctx_name(p.cow_context);
+        else
+          mapping = "its VMA (lazy)";  // anon-vma-lazy's folio before an anon_vma
         out.push_back(fmt::format("{} page {}: f{} anon_vma={} index={} mapcount={}{}", proc,
                                   p.page, it->second, mapping, p.index, p.mapcount,
                                   p.exclusive ? " exclusive" : ""));

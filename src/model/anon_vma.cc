@@ -10,6 +10,11 @@
 
 namespace rmaplab::model {
 
+anon_vma* dummy_anon_vma() {
+  static anon_vma dummy;
+  return &dummy;
+}
+
 std::uint64_t avc_interval::start(const anon_vma_chain& avc) { return avc.vma->vm_pgoff; }
 std::uint64_t avc_interval::last(const anon_vma_chain& avc) {
   return avc.vma->vm_pgoff + avc.vma->pages() - 1;

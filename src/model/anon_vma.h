@@ -104,7 +104,14 @@ struct anon_vma {
   friend void put_anon_vma(Env& env, anon_vma* av);
   friend void __put_anon_vma(Env& env, anon_vma* av);
   friend struct anon_vma_test_access;  // the checker's negative tests
+  friend anon_vma* dummy_anon_vma();
 };
+
+// The cow-context design's vma->anon_vma (the proof of concept's
+// DUMMY_ANON_VMA): "this VMA has anonymous memory" and nothing else. An
+// object with id 0 that is in no family, counted nowhere and never freed,
+// so code that reads vma->anon_vma's fields reads zeros, not freed memory.
+anon_vma* dummy_anon_vma();
 
 // Allocates a new family root: its own parent and root, refcount 1 (the
 // "still linked" reference), num_children 1 (the self link). Null when the

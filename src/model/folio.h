@@ -9,6 +9,8 @@
 namespace rmaplab::model {
 
 struct anon_vma;
+struct cow_context;
+struct mm_struct;
 
 struct folio {
   // Anonymous folios: the anon_vma the folio was created (or last reused)
@@ -17,6 +19,15 @@ struct folio {
   // The id of that anon_vma when it was stored, so the checker can tell a
   // live mapping from one whose anon_vma was freed and its memory reused.
   std::uint32_t mapping_id = 0;
+  // The cow-context design: the context of the mm that created the folio
+  // (or last reused it); holds a reference. Null in the anon_vma design.
+  struct cow_context* cow_context = nullptr;
+  // The anon-vma-lazy design, before the folio's VMA has an anon_vma of its
+  // own: the mm of the VMA it was created in (the "lazy root VMA") and that
+  // VMA's offset (vm_start's virtual page - vm_pgoff), which split, merge
+  // and munmap keep; null once it points at an anon_vma (mapping).
+  const struct mm_struct* lazy_mm = nullptr;
+  std::int64_t lazy_off = 0;
   std::uint32_t shmem = 0;     // shared memory: the shmem object; 0 if anonymous
   std::uint64_t index = 0;     // page offset: linear in every VMA that maps it
   std::uint32_t mapcount = 0;  // PTEs mapping it (the only references modelled)

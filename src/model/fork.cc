@@ -2,7 +2,7 @@
 // dup_mmap, copy_page_range's anonymous part, exit_mmap).
 #include <cerrno>
 
-#include "model/rmap.h"
+#include "model/machine.h"
 #include "model/syscalls.h"
 #include "model/vma_ops.h"
 
@@ -39,7 +39,7 @@ int dup_mmap(Machine& m, mm_struct& parent, mm_struct& child) {
     vm_area_struct* tmp = vm_area_dup(m, pvma);
     // A VM_WIPEONFORK copy starts unfaulted: no anon_vma, no pages.
     if (!(pvma->vm_flags & VM_WIPEONFORK)) {
-      if (int err = anon_vma_fork(m.env(), tmp, pvma)) {
+      if (int err = m.rmap().fork(m.env(), tmp, pvma)) {  // anon_vma_fork
         remove_vma(m, tmp);
         exit_mmap(m, child);  // the half-built child is torn down
         m.env().cover(Path::fork_failed);
@@ -53,6 +53,7 @@ int dup_mmap(Machine& m, mm_struct& parent, mm_struct& child) {
     if (!(pvma->vm_flags & VM_WIPEONFORK) && pvma->anon_vma)
       copy_page_range(m.env(), child, *pvma, parent);
   }
+  m.rmap().fork_mm(m.env(), child, parent);
   return 0;
 }
 
@@ -62,8 +63,7 @@ void exit_mmap(Machine& m, mm_struct& mm) {
   m.env().count_lock(Lock::mmap_lock_write);
   for (auto& [start, vma] : mm.vmas) zap_page_range(m, mm, vma->vm_start, vma->vm_end);
   // free_pgtables: unlink_anon_vmas per VMA, in address order.
-  for (auto& [start, vma] : mm.vmas)
-    if (vma->anon_vma || !vma->anon_vma_chain.empty()) unlink_anon_vmas(m.env(), vma);
+  for (auto& [start, vma] : mm.vmas) m.rmap().unlink(m.env(), vma);
   for (auto& [start, vma] : mm.vmas) remove_vma(m, vma);
   mm.vmas.clear();
 }

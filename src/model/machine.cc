@@ -29,12 +29,15 @@ mm_struct* Machine::spawn(int slot) {
              slot);
   procs_[slot] = std::make_unique<mm_struct>();
   procs_[slot]->slot = slot;
+  rmap_->mm_init(env_, *procs_[slot]);
   ++live_processes_;
   return procs_[slot].get();
 }
 
 void Machine::release(int slot) {
-  if (procs_[slot]) --live_processes_;
+  if (!procs_[slot]) return;
+  rmap_->mm_exit(env_, *procs_[slot]);
+  --live_processes_;
   procs_[slot].reset();
 }
 
@@ -86,7 +89,10 @@ void Machine::put_folio(folio* f) {
   env_.touch(f);
   --f->mapcount;
   // Shared memory pages stay in their object's page cache.
-  if (f->mapcount == 0 && f->is_anon()) env_.free_folio(f);
+  if (f->mapcount == 0 && f->is_anon()) {
+    rmap_->folio_freed(env_, f);
+    env_.free_folio(f);
+  }
 }
 
 const char* access_fault(const mm_struct& mm, const Machine& m, std::uint32_t page, bool write) {

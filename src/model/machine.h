@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/anon_rmap.h"
 #include "model/env.h"
 #include "model/mm.h"
 #include "rmaplab/script.h"
@@ -33,7 +34,9 @@ const char* access_fault(const struct mm_struct& mm, const class Machine& m, std
 
 class Machine {
  public:
-  explicit Machine(Env& env) : env_(env) {}
+  explicit Machine(Env& env) : env_(env), rmap_(make_anon_rmap(env.profile())) {}
+  // With a design of the caller's (a test's planted one).
+  Machine(Env& env, std::unique_ptr<AnonRmap> rmap) : env_(env), rmap_(std::move(rmap)) {}
   ~Machine();
   Machine(const Machine&) = delete;
   Machine& operator=(const Machine&) = delete;
@@ -43,6 +46,9 @@ class Machine {
 
   Env& env() { return env_; }
   const Env& env() const { return env_; }
+  // The anonymous-rmap design of this run (the profile's, anon_rmap.h).
+  AnonRmap& rmap() { return *rmap_; }
+  const AnonRmap& rmap() const { return *rmap_; }
   // The process in `slot`, or null if it does not exist (yet, or any more).
   mm_struct* process(int slot) const;
   const std::vector<std::unique_ptr<mm_struct>>& processes() const { return procs_; }
@@ -69,6 +75,7 @@ class Machine {
 
  private:
   Env& env_;
+  std::unique_ptr<AnonRmap> rmap_;
   std::vector<std::unique_ptr<mm_struct>> procs_;
   std::size_t live_processes_ = 0;
   std::uint32_t next_shmem_ = 1;

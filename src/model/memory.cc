@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "model/rmap.h"
+#include "model/machine.h"
 #include "model/rule.h"
 #include "model/syscalls.h"
 
@@ -25,24 +25,20 @@ void map_shmem_page(Machine& m, mm_struct& mm, vm_area_struct* vma, std::uint32_
   m.env().touch_pages(mm.slot, page, page + 1);
 }
 
-// vmf_anon_prepare: the fault runs under the per-VMA lock, which is not
-// enough to look at neighbours, so a VMA without an anon_vma takes the
-// mmap_lock for read (mmap_read_trylock) around __anon_vma_prepare.
-int vmf_anon_prepare(Env& env, vm_area_struct* vma) {
+// vmf_anon_prepare: the design's (the anon_vma design takes the mmap_lock
+// for read around __anon_vma_prepare).
+int vmf_anon_prepare(Machine& m, vm_area_struct* vma) {
   if (vma->anon_vma) return 0;
-  env.lock(Lock::mmap_lock_read);
-  const int err = anon_vma_prepare(env, vma);
-  env.unlock(Lock::mmap_lock_read);
-  return err;
+  return m.rmap().prepare(m.env(), vma);
 }
 
 // A new exclusive anonymous folio for `page`, replacing what the PTE held
 // (do_anonymous_page, wp_page_copy): the PTE lock is taken to install it.
 int map_new_anon_folio(Machine& m, mm_struct& mm, vm_area_struct* vma, std::uint32_t page) {
-  if (int err = vmf_anon_prepare(m.env(), vma)) return err;
+  if (int err = vmf_anon_prepare(m, vma)) return err;
   m.env().count_lock(Lock::pte_lock);
   folio* f = m.env().alloc_folio();
-  folio_add_new_anon_rmap(f, vma, page);
+  m.rmap().folio_new(m.env(), f, vma, page);  // folio_add_new_anon_rmap
   f->mapcount = 1;
   folio* old = mm.ptes.get(page).page;
   mm.ptes.set(page, f);
@@ -94,7 +90,7 @@ bool wp_can_reuse_anon_folio(const folio& f) { return f.mapcount == 1; }
 int do_wp_page(Machine& m, mm_struct& mm, vm_area_struct* vma, std::uint32_t page, folio* f) {
   if (is_zero_page(f)) return map_new_anon_folio(m, mm, vma, page);  // wp_page_copy
   if (wp_can_reuse_anon_folio(*f)) {
-    folio_move_anon_rmap(f, vma);
+    m.rmap().folio_reuse(m.env(), f, vma);  // folio_move_anon_rmap
     f->anon_exclusive = true;
     m.env().touch(f);
     m.env().touch_pages(mm.slot, page, page + 1);

@@ -53,6 +53,7 @@ struct mm_struct {
 
   int slot = -1;  // the script's process slot
   bool alive = true;
+  struct cow_context* cow_context = nullptr;  // the cow-context design's, else null
   VmaMap vmas;
   PageTable ptes;
 

@@ -58,7 +58,7 @@ vm_area_struct* copy_vma(Machine& m, vm_area_struct** vmap, std::uint32_t addr, 
   n->vm_start = addr;
   n->vm_end = addr + len;
   n->vm_pgoff = pgoff;
-  if (anon_vma_clone(m.env(), n, vma)) {
+  if (m.rmap().clone(m.env(), n, vma)) {
     remove_vma(m, n);
     return nullptr;
   }
@@ -73,16 +73,17 @@ vm_area_struct* copy_vma(Machine& m, vm_area_struct** vmap, std::uint32_t addr, 
 // the PMD level; otherwise move_ptes locks the source's table and the
 // destination's (nested, if another one). With need_rmap_locks each extent
 // holds the anon_vma root lock too (take_rmap_locks).
-void move_page_tables(Env& env, mm_struct& mm, const vm_area_struct* vma, bool need_rmap_locks,
+void move_page_tables(Machine& m, mm_struct& mm, const vm_area_struct* vma, bool need_rmap_locks,
                       std::uint32_t old_addr, std::uint32_t new_addr, std::uint32_t len) {
+  Env& env = m.env();
   constexpr std::uint32_t kTable = PageTable::kEntries;
   for (std::uint32_t done = 0; done < len;) {
     const std::uint32_t o = old_addr + done, n = new_addr + done;
     const std::uint32_t extent = std::min({kTable - o % kTable, kTable - n % kTable, len - done});
     if (mm.ptes.tables_in(o, o + extent)) {
-      if (need_rmap_locks && vma->anon_vma) {
-        anon_vma_lock_write(env, vma->anon_vma);
-        anon_vma_unlock_write(env, vma->anon_vma);
+      if (need_rmap_locks) {
+        m.rmap().lock_vma(m.env(), vma);
+        m.rmap().unlock_vma(m.env(), vma);
       }
       if (extent != kTable) env.count_lock(Lock::pte_lock, o / kTable == n / kTable ? 1 : 2);
     }
@@ -97,12 +98,13 @@ void move_page_tables(Env& env, mm_struct& mm, const vm_area_struct* vma, bool n
 
 int move_vma(Machine& m, mm_struct& mm, vma_remap_struct& vrm) {
   vm_area_struct* vma = vrm.vma;
+  if (int err = m.rmap().before_move(m.env(), mm, vma)) return err;
   const std::uint64_t new_pgoff = vma->pgoff_of(vrm.addr);
   bool need_rmap_locks = false;
   vm_area_struct* new_vma =
       copy_vma(m, &vma, vrm.new_addr, vrm.new_len, new_pgoff, &need_rmap_locks);
   if (!new_vma) return -ENOMEM;
-  move_page_tables(m.env(), mm, vma, need_rmap_locks, vrm.addr, vrm.new_addr, vrm.old_len);
+  move_page_tables(m, mm, vma, need_rmap_locks, vrm.addr, vrm.new_addr, vrm.old_len);
   // The source range goes (splitting off what stays of its VMA).
   do_vmi_munmap(m, mm, vrm.addr, vrm.addr + vrm.old_len);
   return 0;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "model/anon_rmap.h"
 #include "model/anon_vma.h"
 #include "model/env.h"
 #include "model/folio.h"
@@ -56,14 +57,8 @@ void folio_add_new_anon_rmap(folio* f, vm_area_struct* vma, std::uint32_t page);
 // folio_move_anon_rmap: a reused COW folio now belongs to the writer's anon_vma.
 void folio_move_anon_rmap(folio* f, vm_area_struct* vma);
 
-// One candidate of an rmap walk: a VMA the folio's anon_vma tree yields, the
-// address the folio would be mapped at there, and whether it really is.
-struct RmapHit {
-  const vm_area_struct* vma;
-  std::uint32_t page;
-  bool maps;
-};
-// rmap_walk_anon: the candidates, in interval-tree order.
+// rmap_walk_anon: the candidates (RmapHit, anon_rmap.h) the folio's
+// anon_vma tree yields, in interval-tree order.
 std::vector<RmapHit> rmap_walk_anon(const folio& f);
 
 }  // namespace rmaplab::model

@@ -47,6 +47,9 @@ struct vm_area_struct {
   // only by vma_attach_anon_vma / vma_detach_anon_vma (anon_vma.h).
   struct anon_vma* anon_vma = nullptr;
   list_head anon_vma_chain;  // AVCs, newest first, the root's last
+  // The anon-vma-lazy design: anon_vma is the parent's, inherited at fork
+  // (ANON_VMA_TREE_PARENT); the VMA gets its own when it forks or moves.
+  bool lazy_parent = false;
   std::uint32_t id = 0;      // stable per run, for reports
 
   std::uint32_t pages() const { return vm_end - vm_start; }

@@ -61,7 +61,7 @@ bool can_vma_merge_right(const Profile& rules, const vma_merge_struct& vmg, bool
 // wherever src is, or src's folios would be unreachable by rmap (I10).
 int dup_anon_vma(Machine& m, vm_area_struct* dst, const vm_area_struct* src, vm_area_struct** dup) {
   if (src->anon_vma && !dst->anon_vma) {
-    if (int err = anon_vma_clone(m.env(), dst, src)) {
+    if (int err = m.rmap().clone(m.env(), dst, src)) {
       // The kernel set dst->anon_vma = src->anon_vma before the clone;
       // before the March 2026 fix (Profile::clone_unwind_keeps_anon_vma)
       // the unwind left it there, uncounted, on a VMA that stays mapped.
@@ -93,10 +93,10 @@ void commit_merge(Machine& m, vma_merge_struct& vmg) {
 
   // vma_prepare: the tree keys change under the root lock of vma's anon_vma
   // (or adjust's); vma_complete drops it before the removed VMAs go.
-  const anon_vma* locked = vma->anon_vma ? vma->anon_vma : adjust ? adjust->anon_vma : nullptr;
-  if (locked) anon_vma_lock_write(m.env(), locked);
-  anon_vma_interval_tree_pre_update_vma(vma);
-  if (adjust) anon_vma_interval_tree_pre_update_vma(adjust);
+  const vm_area_struct* locked = vma->anon_vma ? vma : adjust;
+  if (locked) m.rmap().lock_vma(m.env(), locked);
+  m.rmap().vma_moving(vma);
+  if (adjust) m.rmap().vma_moving(adjust);
 
   for (vm_area_struct* gone : {remove, remove2}) {
     if (!gone) continue;
@@ -130,15 +130,15 @@ void commit_merge(Machine& m, vma_merge_struct& vmg) {
     mm.rekey(vma, old_start);
   }
 
-  anon_vma_interval_tree_post_update_vma(vma);
-  if (adjust) anon_vma_interval_tree_post_update_vma(adjust);
+  m.rmap().vma_moved(vma);
+  if (adjust) m.rmap().vma_moved(adjust);
   m.env().touch_range(vma, old_start, old_end, old_pgoff);
   if (adjust) m.env().touch_range(adjust, adj_start, adj_end, adj_pgoff);
-  if (locked) anon_vma_unlock_write(m.env(), locked);
+  if (locked) m.rmap().unlock_vma(m.env(), locked);
 
   for (vm_area_struct* gone : {remove, remove2}) {
     if (!gone) continue;
-    if (gone->anon_vma) unlink_anon_vmas(m.env(), gone);
+    if (gone->anon_vma) m.rmap().unlink(m.env(), gone);
     remove_vma(m, gone);
   }
 }
@@ -221,7 +221,7 @@ int vma_expand(Machine& m, vma_merge_struct& vmg) {
   if (remove_next) err = dup_anon_vma(m, target, next, &anon_dup);
   if (!err && vmg.copied_from) err = dup_anon_vma(m, target, vmg.copied_from, &anon_dup);
   if (err) {
-    if (anon_dup) unlink_anon_vmas(m.env(), anon_dup);
+    if (anon_dup) m.rmap().unlink(m.env(), anon_dup);
     vmg.state = vma_merge_struct::State::error_nomem;
     return err;
   }
@@ -251,17 +251,6 @@ void remove_vma(Machine& m, vm_area_struct* vma) {
   m.env().free_vma(vma);
 }
 
-void vma_set_range(vm_area_struct* vma, std::uint32_t start, std::uint32_t end,
-                   std::uint64_t pgoff) {
-  anon_vma_interval_tree_pre_update_vma(vma);
-  const std::uint32_t old_start = vma->vm_start;
-  vma->vm_start = start;
-  vma->vm_end = end;
-  vma->vm_pgoff = pgoff;
-  vma->vm_mm->rekey(vma, old_start);
-  anon_vma_interval_tree_post_update_vma(vma);
-}
-
 int split_vma(Machine& m, vm_area_struct* vma, std::uint32_t addr, bool new_below) {
   MODEL_RULE(vma->vm_start < addr && addr < vma->vm_end,
              "split point outside the VMA (__split_vma WARN_ON)",
@@ -274,14 +263,14 @@ int split_vma(Machine& m, vm_area_struct* vma, std::uint32_t addr, bool new_belo
     n->vm_start = addr;
     n->vm_pgoff += addr - vma->vm_start;
   }
-  if (int err = anon_vma_clone(m.env(), n, vma)) {
+  if (int err = m.rmap().clone(m.env(), n, vma)) {
     remove_vma(m, n);
     return err;
   }
   m.env().cover(Path::split);
   // vma_prepare / vma_complete around the key change.
-  if (vma->anon_vma) anon_vma_lock_write(m.env(), vma->anon_vma);
-  anon_vma_interval_tree_pre_update_vma(vma);
+  m.rmap().lock_vma(m.env(), vma);
+  m.rmap().vma_moving(vma);
   const std::uint32_t old_start = vma->vm_start, old_end = vma->vm_end;
   const std::uint64_t old_pgoff = vma->vm_pgoff;
   if (new_below) {
@@ -292,10 +281,10 @@ int split_vma(Machine& m, vm_area_struct* vma, std::uint32_t addr, bool new_belo
     vma->vm_end = addr;
   }
   vma->vm_mm->insert(n);
-  anon_vma_interval_tree_post_update_vma(vma);
+  m.rmap().vma_moved(vma);
   m.env().touch_range(vma, old_start, old_end, old_pgoff);
   m.env().touch_inherit(n, vma);
-  if (vma->anon_vma) anon_vma_unlock_write(m.env(), vma->anon_vma);
+  m.rmap().unlock_vma(m.env(), vma);
   return 0;
 }
 
@@ -415,8 +404,7 @@ int vms_gather_munmap_vmas(Machine& m, mm_struct& mm, vma_munmap_struct& vms) {
 void vms_clear_ptes(Machine& m, mm_struct& mm, vma_munmap_struct& vms) {
   // unmap_region: zap everything, then free_pgtables unlinks in address order.
   for (vm_area_struct* v : vms.detached) zap_page_range(m, mm, v->vm_start, v->vm_end);
-  for (vm_area_struct* v : vms.detached)
-    if (v->anon_vma || !v->anon_vma_chain.empty()) unlink_anon_vmas(m.env(), v);
+  for (vm_area_struct* v : vms.detached) m.rmap().unlink(m.env(), v);
 }
 
 void vms_complete_munmap_vmas(Machine& m, vma_munmap_struct& vms) {

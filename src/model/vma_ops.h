@@ -53,11 +53,6 @@ vm_area_struct* vm_area_dup(Machine& m, const vm_area_struct* vma);
 // remove_vma: frees a VMA that is already unlinked from its anon_vmas.
 void remove_vma(Machine& m, vm_area_struct* vma);
 
-// Sets [start, end) and pgoff, re-files the VMA in its mm and moves its AVCs
-// in the interval trees (vma_prepare/vma_complete).
-void vma_set_range(vm_area_struct* vma, std::uint32_t start, std::uint32_t end,
-                   std::uint64_t pgoff);
-
 // Splits at `addr`; with new_below the new VMA is the lower piece, else the
 // upper. Returns 0 or -ENOMEM (clone failure); nothing changes on failure.
 int split_vma(Machine& m, vm_area_struct* vma, std::uint32_t addr, bool new_below);

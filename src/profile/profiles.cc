@@ -10,7 +10,7 @@ namespace rmaplab::model {
 const std::vector<const Profile*>& profiles() {
   static const std::vector<const Profile*> all = {
       &linux_6_18(), &linux_6_12(),        &linux_6_1(), &rfc_v1(),   &rfc_v2(),
-      &linux_7_0(),  &linux_7_0_pre_fix(), &degree(),    &no_reuse(),
+      &linux_7_0(),  &linux_7_0_pre_fix(), &degree(),    &no_reuse(), &anon_vma_lazy(), &cow_context_profile(),
   };
   return all;
 }

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <unordered_set>
 
-#include "model/rmap.h"
+#include "model/machine.h"
 
 namespace rmaplab::run_internal {
 
@@ -136,8 +136,8 @@ Metrics metrics_of(const model::Machine& m) {
       avcs += chain;
       mm->ptes.for_each_present(v.vm_start, v.vm_end, [&](std::uint32_t, const model::folio* f) {
         if (model::is_zero_page(f) || !f->is_anon() || !walked.insert(f).second) return;
-        if (!m.env().is_live(f->mapping, f->mapping_id)) return;
-        const auto walk = static_cast<std::uint32_t>(model::rmap_walk_anon(*f).size());
+        if (!m.rmap().owner_live(m.env(), *f)) return;
+        const auto walk = static_cast<std::uint32_t>(m.rmap().walk(*f).size());
         out.max_walk = std::max(out.max_walk, walk);
       });
     });

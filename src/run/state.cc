@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
+#include "model/design/cow_context.h"
 #include "model/machine.h"
-#include "model/rmap.h"
 #include "run/model_of.h"
 
 namespace rmaplab {
@@ -13,13 +13,14 @@ namespace {
 
 VmaView view_of(const model::vm_area_struct& v) {
   VmaView out;
+  out.faulted = v.anon_vma != nullptr;
   out.id = v.id;
   out.start = v.vm_start;
   out.end = v.vm_end;
   out.prot = v.maps_prot();
   out.pgoff = v.vm_pgoff;
   out.shmem = v.shmem;
-  out.anon_vma = v.anon_vma ? v.anon_vma->id() : 0;
+  out.anon_vma = v.anon_vma ? v.anon_vma->id() : 0;  // cow-context's sentinel: 0
   v.for_each_avc(
       [&](const model::anon_vma_chain& avc) { out.chain.push_back(avc.anon_vma->id()); });
   return out;
@@ -41,6 +42,7 @@ PageView view_of(const model::Machine& m, std::uint32_t page, const model::folio
     p.anon_vma = f->mapping_id;
     p.anon_vma_freed = !m.env().is_live(f->mapping, f->mapping_id);
   }
+  if (f->cow_context) p.cow_context = f->cow_context->id;
   return p;
 }
 
@@ -124,11 +126,10 @@ std::optional<std::vector<RmapCandidate>> State::rmap_walk(int slot, std::uint32
   const model::mm_struct* mm = m.process(slot);
   if (!mm) return std::nullopt;
   const model::folio* f = mm->ptes.get(page).page;
-  if (!f || model::is_zero_page(f) || !f->is_anon() || !f->mapping ||
-      !m.env().is_live(f->mapping, f->mapping_id))
+  if (!f || model::is_zero_page(f) || !f->is_anon() || !m.rmap().owner_live(m.env(), *f))
     return std::nullopt;
   std::vector<RmapCandidate> out;
-  for (const model::RmapHit& hit : model::rmap_walk_anon(*f)) {
+  for (const model::RmapHit& hit : m.rmap().walk(*f)) {
     RmapCandidate c;
     const model::mm_struct& there = *hit.vma->vm_mm;
     c.slot = there.slot;

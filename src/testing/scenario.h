@@ -241,7 +241,7 @@ class Scenario {
       return {};
     }
     Lines out;
-    for (const RmapHit& h : rmap_walk_anon(*f))
+    for (const RmapHit& h : machine_->rmap().walk(*f))
       out.push_back(vma_name(*h.vma) + "@" + std::to_string(h.page) + (h.maps ? " maps" : " no"));
     return out;
   }
