@@ -42,6 +42,7 @@ Runner setup_fuzz(CLI::App& app);
 Runner setup_help(CLI::App& app);
 Runner setup_profiles(CLI::App& app);
 Runner setup_diff(CLI::App& app);
+Runner setup_compare(CLI::App& app);
 Runner setup_report(CLI::App& app);
 Runner setup_kernels(CLI::App& app);
 Runner setup_inspect(CLI::App& app);

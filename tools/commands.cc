@@ -30,6 +30,8 @@ std::span<const Subcommand> subcommands() {
        setup_inspect},
       {"profiles", "List the rule sets (profiles) --profile accepts", setup_profiles},
       {"diff", "Run a script under two profiles and show what differs per operation", setup_diff},
+      {"compare", "Run workloads under several designs or profiles: objects, bytes, walks, locks",
+       setup_compare},
       {"report",
        "Write one self-contained HTML page of a run: timeline, state as SVG, plots, profiles, "
        "kernel",

@@ -109,12 +109,19 @@ class AnonRmap {
   // the order it asks. Complete when every (process, page) that maps the
   // folio is among the hits with maps = true (the shared rule S1).
   virtual std::vector<RmapHit> walk(const folio& f) const = 0;
+  // What the walks so far cost, in the design's own steps: the anon_vma
+  // designs' AVCs examined in the interval tree; cow-context's contexts
+  // visited (live or not) and lookups made in each live one's mm.
+  std::uint64_t walk_steps() const { return walk_steps_; }
   // Whether what the folio points at is alive, so that walk() may follow
   // it: false only in a run whose rules broke (a use-after-free).
   virtual bool owner_live(const Env& env, const folio& f) const = 0;
 
   // The design's own objects (empty for the anon_vma design).
   virtual std::vector<DesignObjects> objects() const = 0;
+
+ protected:
+  mutable std::uint64_t walk_steps_ = 0;  // walks are const; their cost is not state
 };
 
 // The design a profile names, for one run.

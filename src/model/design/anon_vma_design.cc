@@ -56,7 +56,11 @@ class AnonVmaDesign final : public AnonRmap {
   void folio_reuse(Env&, folio* f, vm_area_struct* vma) override { folio_move_anon_rmap(f, vma); }
   void folio_freed(Env&, folio*) override {}
 
-  std::vector<RmapHit> walk(const folio& f) const override { return rmap_walk_anon(f); }
+  std::vector<RmapHit> walk(const folio& f) const override {
+    std::vector<RmapHit> hits = rmap_walk_anon(f);
+    walk_steps_ += hits.size();
+    return hits;
+  }
   bool owner_live(const Env& env, const folio& f) const override {
     return f.mapping && env.is_live(f.mapping, f.mapping_id);
   }

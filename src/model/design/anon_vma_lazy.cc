@@ -106,8 +106,13 @@ class AnonVmaLazyDesign final : public AnonRmap {
   void folio_freed(Env&, folio*) override {}
 
   std::vector<RmapHit> walk(const folio& f) const override {
-    if (!f.lazy_mm) return rmap_walk_anon(f);
+    if (!f.lazy_mm) {
+      std::vector<RmapHit> hits = rmap_walk_anon(f);
+      walk_steps_ += hits.size();
+      return hits;
+    }
     std::vector<RmapHit> hits;
+    ++walk_steps_;  // one lookup in the lazy root VMA's mm
     const std::int64_t page = static_cast<std::int64_t>(f.index) + f.lazy_off -
                               static_cast<std::int64_t>(kArenaPgoff);
     if (page < 0 || page >= static_cast<std::int64_t>(kArenaPages)) return hits;

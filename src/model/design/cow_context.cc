@@ -191,7 +191,9 @@ class CowContextDesign final : public AnonRmap {
 
   // walk_context: offset 0, then each remap offset of this mm over the folio.
   void walk_context(const cow_context& ctx, const folio& f, std::vector<RmapHit>& hits) const {
+    ++walk_steps_;  // the context itself, live or not
     if (!ctx.mm) return;
+    ++walk_steps_;
     lookup(*ctx.mm, f, 0, hits);
     auto it = remapped_.find(ctx.mm);
     if (it == remapped_.end()) return;
@@ -203,6 +205,7 @@ class CowContextDesign final : public AnonRmap {
         offsets.push_back(off);
     }
     std::sort(offsets.begin(), offsets.end());
+    walk_steps_ += offsets.size();
     for (std::int64_t off : offsets) lookup(*ctx.mm, f, off, hits);
   }
 
