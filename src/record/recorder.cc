@@ -35,7 +35,7 @@
 
 #include <fmt/format.h>
 
-#include "kernel/kallsyms.h"
+#include "kernel/kallsyms.h"  // the fallback filter
 #include "kernel/sys.h"
 #include "kernel/trace_parser.h"
 #include "kernel/tracefs.h"
@@ -167,24 +167,47 @@ struct ProcessState {
   }
 };
 
-Status configure(kernel::TraceInstance& t, std::size_t buffer_kb,
-                 std::span<const kernel::FunctionRange> avc_ranges) {
-  const std::string kmem_filter = kernel::event_filter(avc_ranges);
+// The kmem filter by the call sites' names (call_site.function, which the
+// kernel resolves itself), so /proc/kallsyms need not be read (50 ms here);
+// empty where the kernel's filters do not know ".function".
+std::string function_filter(bool name) {
+  std::string f = name ? "name == \"anon_vma\"" : "";
+  for (std::string_view site : kernel::kAvcCallSites)
+    f += fmt::format("{}call_site.function == {}", f.empty() ? "" : " || ", site);
+  return f;
+}
+
+Status set_kmem_filters(kernel::TraceInstance& t) {
+  const bool name = kernel::alloc_event_has_name();
+  if (t.set("events/kmem/kmem_cache_alloc/filter", function_filter(name)).ok() &&
+      t.set("events/kmem/kmem_cache_free/filter", function_filter(true)).ok())
+    return ok_status();
+  // Older filters: address ranges from kallsyms.
+  auto kallsyms = kernel::read_text_file("/proc/kallsyms");
+  if (!kallsyms.ok()) return kallsyms.error();
+  auto ranges = kernel::find_functions(*kallsyms, kernel::kAvcCallSites);
+  if (!ranges.ok()) return ranges.error();
+  if (Status s = t.set("events/kmem/kmem_cache_alloc/filter", kernel::event_filter(*ranges, name));
+      !s.ok())
+    return s;
+  return t.set("events/kmem/kmem_cache_free/filter", kernel::event_filter(*ranges));
+}
+
+Status configure(kernel::TraceInstance& t, std::size_t buffer_kb) {
   const std::pair<std::string, std::string> settings[] = {
-      {"buffer_size_kb", std::to_string(buffer_kb)},
+      // The clock first: changing it empties (and so walks) the buffer.
       {"trace_clock", "mono"},
+      {"buffer_size_kb", std::to_string(buffer_kb)},
       {"options/overwrite", "0"},
       {"options/hash-ptr", "0"},
       {"options/event-fork", "1"},
-      {"events/kmem/kmem_cache_alloc/filter",
-       kernel::event_filter(avc_ranges, kernel::alloc_event_has_name())},
-      {"events/kmem/kmem_cache_free/filter", kmem_filter},
       // The kernel's own accesses to user memory only.
       {"events/exceptions/page_fault_kernel/filter", "address < 0x800000000000"},
       {"set_event_pid", std::to_string(getpid())},
   };
   for (const auto& [file, value] : settings)
     if (Status s = t.set(file, value); !s.ok()) return s;
+  if (Status s = set_kmem_filters(t); !s.ok()) return s;
   for (const char* ev : kEvents)
     if (Status s = t.set(fmt::format("events/{}/enable", ev), "1"); !s.ok()) return s;
   return t.set("tracing_on", "1");
@@ -223,16 +246,12 @@ RecordResult record_command(const RecordOptions& o) {
   if (o.trace) {
     if (Status s = check_observable(); !s.ok())
       return failure(RecordFailure::not_observable, s.error().message);
-    auto kallsyms = kernel::read_text_file("/proc/kallsyms");
-    if (!kallsyms.ok()) return failure(RecordFailure::not_observable, kallsyms.error().message);
-    auto ranges = kernel::find_functions(*kallsyms, kernel::kAvcCallSites);
-    if (!ranges.ok()) return failure(RecordFailure::not_observable, ranges.error().message);
     kernel::remove_stale_instances();
     auto t = kernel::TraceInstance::create_named(
         fmt::format("{}{}", kernel::kRecordInstancePrefix, getpid()));
     if (!t.ok()) return failure(RecordFailure::not_observable, t.error().message);
     instance = std::move(*t);
-    if (Status s = configure(*instance, o.buffer_kb_per_cpu, *ranges); !s.ok())
+    if (Status s = configure(*instance, o.buffer_kb_per_cpu); !s.ok())
       return failure(RecordFailure::not_observable, s.error().message);
   }
 
