@@ -149,9 +149,11 @@ struct Recording {
 };
 
 // Reads the text of a tracefs instance's `trace` file (the events the
-// recorder enables) into a Recording. `root_pid` is the launched task;
-// events of `ignore_pid` (the recorder itself, traced until it excludes
-// itself) are skipped. Fails on lost events or a line it cannot read.
+// recorder enables) into a Recording. `root_pid` is the launched task: its
+// events before its first execve (it runs on the recorder's mm until then)
+// are skipped, as are the events of `ignore_pid` (the recorder itself,
+// traced until it excludes itself). Fails on lost events or a line it
+// cannot read.
 class RecordingBuilder {
  public:
   RecordingBuilder(int root_pid, int ignore_pid);
