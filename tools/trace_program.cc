@@ -1,7 +1,8 @@
 // rmaplab-trace: records a command's process tree (src/record) and writes
 // DIR/events.txt and DIR/truth.json.
 //
-//   rmaplab-trace [-o DIR] [--timeout S] [--raw-trace FILE] [--json] -- CMD [ARGS...]
+//   rmaplab-trace [-o DIR] [--timeout S] [--raw-trace FILE] [--json]
+//                 [--recorded-syscalls-only] -- CMD [ARGS...]
 //   rmaplab-trace --overhead N -- CMD [ARGS...]
 //
 // --overhead N runs CMD 2N times, untraced and traced in turn, each the same
@@ -123,6 +124,8 @@ int main(int argc, char** argv) {
   app.add_option("--buffer-kb", o.buffer_kb_per_cpu, "trace buffer per CPU, in KiB (32768)")
       ->check(CLI::Range(64, 1 << 22));
   app.add_flag("--json", json, "print the summary as JSON");
+  app.add_flag("--recorded-syscalls-only", o.recorded_syscalls_only,
+               "trace only the system calls a recording keeps (cheaper; see doc/record.md)");
   app.add_option("--overhead", overhead_runs, "time N untraced and N traced runs, in turn")
       ->check(CLI::Range(1, 100));
   app.add_option("command", o.command, "the command and its arguments (after --)")->required();

@@ -180,6 +180,11 @@ struct RecordOptions {
   std::size_t buffer_kb_per_cpu = 32768;
   std::string raw_trace_path;  // if set, the instance's trace text is written there
   bool trace = true;           // false: run the command the same way, untraced (overhead baseline)
+  // Trace only the system calls a recording always keeps (a filter on
+  // raw_syscalls): cheaper, but a fault then stays in flight across the
+  // untraced calls after it, so an anon_vma/AVC event in one of them is
+  // charged to that fault (doc/record.md).
+  bool recorded_syscalls_only = false;
 };
 
 // Why record_command() failed, for the exit code.

@@ -39,6 +39,7 @@
 #include "kernel/sys.h"
 #include "kernel/trace_parser.h"
 #include "kernel/tracefs.h"
+#include "record/syscalls.h"
 #include "rmaplab/record.h"
 
 extern char** environ;
@@ -193,7 +194,7 @@ Status set_kmem_filters(kernel::TraceInstance& t) {
   return t.set("events/kmem/kmem_cache_free/filter", kernel::event_filter(*ranges));
 }
 
-Status configure(kernel::TraceInstance& t, std::size_t buffer_kb) {
+Status configure(kernel::TraceInstance& t, std::size_t buffer_kb, bool recorded_syscalls_only) {
   const std::pair<std::string, std::string> settings[] = {
       // The clock first: changing it empties (and so walks) the buffer.
       {"trace_clock", "mono"},
@@ -208,6 +209,10 @@ Status configure(kernel::TraceInstance& t, std::size_t buffer_kb) {
   for (const auto& [file, value] : settings)
     if (Status s = t.set(file, value); !s.ok()) return s;
   if (Status s = set_kmem_filters(t); !s.ok()) return s;
+  if (recorded_syscalls_only)
+    for (const char* ev : {"raw_syscalls/sys_enter", "raw_syscalls/sys_exit"})
+      if (Status s = t.set(fmt::format("events/{}/filter", ev), recorded_syscalls_filter()); !s.ok())
+        return s;
   for (const char* ev : kEvents)
     if (Status s = t.set(fmt::format("events/{}/enable", ev), "1"); !s.ok()) return s;
   return t.set("tracing_on", "1");
@@ -251,7 +256,7 @@ RecordResult record_command(const RecordOptions& o) {
         fmt::format("{}{}", kernel::kRecordInstancePrefix, getpid()));
     if (!t.ok()) return failure(RecordFailure::not_observable, t.error().message);
     instance = std::move(*t);
-    if (Status s = configure(*instance, o.buffer_kb_per_cpu); !s.ok())
+    if (Status s = configure(*instance, o.buffer_kb_per_cpu, o.recorded_syscalls_only); !s.ok())
       return failure(RecordFailure::not_observable, s.error().message);
   }
 

@@ -436,4 +436,11 @@ bool is_recorded_syscall(std::string_view name) {
   return std::find(std::begin(kRecorded), std::end(kRecorded), name) != std::end(kRecorded);
 }
 
+std::string recorded_syscalls_filter() {
+  std::string f;
+  for (std::string_view name : kRecorded)
+    if (auto nr = syscall_number(name)) f += (f.empty() ? "id == " : " || id == ") + std::to_string(*nr);
+  return f;
+}
+
 }  // namespace rmaplab::record

@@ -20,4 +20,8 @@ std::optional<long> syscall_number(std::string_view name);
 // Whether a call is always kept in a recording (see above).
 bool is_recorded_syscall(std::string_view name);
 
+// A raw_syscalls filter that passes only the calls always kept
+// ("id == 9 || id == 10 || ...").
+std::string recorded_syscalls_filter();
+
 }  // namespace rmaplab::record
