@@ -43,8 +43,20 @@ std::optional<std::string_view> field(std::string_view body, std::string_view ke
 struct Header {
   int pid = 0;
   int cpu = 0;
+  std::uint64_t time_ns = 0;
   std::string_view rest;
 };
+
+// "11702.234922" (seconds.microseconds) -> ns; 0 if it is not a timestamp.
+std::uint64_t parse_timestamp(std::string_view s) {
+  std::size_t dot = s.find('.');
+  std::uint64_t sec = 0, frac = 0;
+  if (dot == std::string_view::npos || !parse_number(s.substr(0, dot), &sec)) return 0;
+  std::string_view f = s.substr(dot + 1);
+  if (f.empty() || f.size() > 9 || !parse_number(f, &frac)) return 0;
+  for (std::size_t i = f.size(); i < 9; ++i) frac *= 10;
+  return sec * 1000000000u + frac;
+}
 
 std::optional<Header> parse_header(std::string_view line) {
   // Find "[CPU]" preceded by "-PID" (and an optional "(TGID)"): the first
@@ -73,6 +85,9 @@ std::optional<Header> parse_header(std::string_view line) {
     std::size_t colon = line.find(": ", close);
     if (colon == std::string_view::npos) return std::nullopt;
     h.rest = line.substr(colon + 2);
+    std::string_view before = line.substr(0, colon);
+    std::size_t sp = before.find_last_of(" \t");
+    h.time_ns = parse_timestamp(sp == std::string_view::npos ? before : before.substr(sp + 1));
     return h;
   }
   return std::nullopt;
@@ -144,6 +159,25 @@ TraceRecord parse_trace_line(std::string_view line) {
   if (event == "kmem_cache_alloc") return parse_kmem(*h, true, body);
   if (event == "kmem_cache_free") return parse_kmem(*h, false, body);
   return OtherRecord{};
+}
+
+std::optional<EventLine> parse_event_line(std::string_view line) {
+  std::string_view t = trim(line);
+  if (t.empty() || t.front() == '#' || t.starts_with("CPU:")) return std::nullopt;
+  auto h = parse_header(t);
+  if (!h) return std::nullopt;
+  EventLine e;
+  e.pid = h->pid;
+  e.cpu = h->cpu;
+  e.time_ns = h->time_ns;
+  std::size_t colon = h->rest.find(": ");
+  e.event = h->rest.substr(0, colon);
+  e.body = colon == std::string_view::npos ? std::string_view{} : h->rest.substr(colon + 2);
+  return e;
+}
+
+std::optional<std::string_view> event_field(std::string_view body, std::string_view key) {
+  return field(body, key);
 }
 
 std::optional<ObjectKind> classify(const KmemRecord& record, std::string_view function) {

@@ -77,6 +77,22 @@ using TraceRecord =
 
 TraceRecord parse_trace_line(std::string_view line);
 
+// Any event line, split but not interpreted: "COMM-PID [CPU] FLAGS
+// SECONDS.MICROS: EVENT: BODY". nullopt for comments, blank lines, "CPU:N
+// [LOST ...]" lines and lines without a task, pid and CPU. The views point
+// into `line`. time_ns is the printed timestamp (microseconds) in ns.
+struct EventLine {
+  int pid = 0;
+  int cpu = 0;
+  std::uint64_t time_ns = 0;
+  std::string_view event;  // "sys_enter", "kmem_cache_alloc", ...
+  std::string_view body;   // what the event's print fmt printed
+};
+std::optional<EventLine> parse_event_line(std::string_view line);
+
+// The value of the "key=value" token of an event body, or nullopt.
+std::optional<std::string_view> event_field(std::string_view body, std::string_view key);
+
 // "anon_vma_clone.cold" -> "anon_vma_clone".
 std::string_view base_function_name(std::string_view symbol);
 

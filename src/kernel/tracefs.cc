@@ -81,6 +81,7 @@ void remove_stale_instances() {
     std::string_view name = e->d_name;
     if (!name.starts_with(kInstancePrefix)) continue;
     std::string_view num = name.substr(kInstancePrefix.size());
+    if (name.starts_with(kRecordInstancePrefix)) num = name.substr(kRecordInstancePrefix.size());
     int pid = 0;
     if (!all_digits(num) ||
         std::from_chars(num.data(), num.data() + num.size(), pid).ec != std::errc())
@@ -136,6 +137,18 @@ Result<std::unique_ptr<TraceInstance>> TraceInstance::create(
   if (t->marker_fd_ < 0 || t->pipe_fd_ < 0)
     return Error{
         fmt::format("cannot open {}/trace_marker and trace_pipe: {}", dir, std::strerror(errno))};
+  return t;
+}
+
+Result<std::unique_ptr<TraceInstance>> TraceInstance::create_named(const std::string& name) {
+  const std::string dir = root_path("instances/" + name);
+  if (mkdir(dir.c_str(), 0755) != 0) {
+    if (errno != EEXIST || rmdir(dir.c_str()) != 0 || mkdir(dir.c_str(), 0755) != 0)
+      return Error{
+          fmt::format("cannot create the tracefs instance {}: {}", dir, std::strerror(errno))};
+  }
+  std::unique_ptr<TraceInstance> t(new TraceInstance(dir));
+  if (Status s = t->write_file("tracing_on", "0"); !s.ok()) return s.error();
   return t;
 }
 
@@ -203,7 +216,7 @@ Status TraceInstance::drain(std::string* out) {
   return ok_status();
 }
 
-Status TraceInstance::check_no_loss() const {
+Status TraceInstance::check_no_loss(std::string_view hint) const {
   for (int cpu = 0;; ++cpu) {
     auto stats = read_text_file(fmt::format("{}/per_cpu/cpu{}/stats", dir_, cpu));
     if (!stats.ok()) break;  // past the last CPU
@@ -219,8 +232,8 @@ Status TraceInstance::check_no_loss() const {
       if (n != 0)
         return Error{
             fmt::format("the trace buffer of CPU {} lost events ({}{}); the counts would be wrong "
-                        "(a larger Options::trace_buffer_kb helps)",
-                        cpu, key, n)};
+                        "({})",
+                        cpu, key, n, hint)};
     }
   }
   return ok_status();

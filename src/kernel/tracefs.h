@@ -21,6 +21,8 @@ namespace rmaplab::kernel {
 
 inline constexpr std::string_view kTracefsRoot = "/sys/kernel/tracing";
 inline constexpr std::string_view kInstancePrefix = "rmaplab-";
+// The recorder's instances (src/record): instances/rmaplab-rec-<pid>.
+inline constexpr std::string_view kRecordInstancePrefix = "rmaplab-rec-";
 
 // tracefs is mounted at kTracefsRoot, mounting it if needed.
 Status ensure_tracefs();
@@ -28,7 +30,8 @@ Status ensure_tracefs();
 // Whether tracefs has the kmem events with the fields the filter needs.
 Status check_kmem_events();
 
-// Removes instances/rmaplab-<pid> of processes that no longer exist.
+// Removes instances/rmaplab-<pid> and instances/rmaplab-rec-<pid> of
+// processes that no longer exist.
 void remove_stale_instances();
 
 // The event filter: anon_vma objects by cache name, AVCs by call site.
@@ -48,6 +51,9 @@ class TraceInstance {
   // event-fork on, and the filter on both events.
   static Result<std::unique_ptr<TraceInstance>> create(std::span<const FunctionRange> avc_ranges,
                                                        int cpu, std::size_t buffer_kb);
+  // Creates instances/<name> with tracing off and no event enabled, for a
+  // caller that configures it itself with set() (the recorder).
+  static Result<std::unique_ptr<TraceInstance>> create_named(const std::string& name);
   ~TraceInstance();  // closes its files and removes the instance
   TraceInstance(const TraceInstance&) = delete;
   TraceInstance& operator=(const TraceInstance&) = delete;
@@ -65,8 +71,12 @@ class TraceInstance {
   // without blocking.
   Status drain(std::string* out);
 
-  // Fails if any CPU's buffer overran or dropped events.
-  Status check_no_loss() const;
+  // Fails if any CPU's buffer overran or dropped events; `hint` ends the
+  // message (what would help).
+  Status check_no_loss(std::string_view hint = "a larger Options::trace_buffer_kb helps") const;
+
+  // Writes one control file of the instance ("trace_clock", "events/...").
+  Status set(std::string_view rel, std::string_view value) const { return write_file(rel, value); }
 
   const std::string& path() const { return dir_; }
 
