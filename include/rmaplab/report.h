@@ -139,6 +139,10 @@ struct Walk {
   std::uint32_t folio = 0;     // the folio's id
   std::uint64_t index = 0;     // folio->index (its page offset)
   std::uint32_t anon_vma = 0;  // id of the anon_vma folio->mapping points to
+  // Other designs (src/model/anon_rmap.h): cow-context's folio points at a
+  // context; anon-vma-lazy's, before an anon_vma, at its VMA (lazy).
+  std::uint32_t cow_context = 0;
+  bool lazy = false;
   std::uint32_t mapcount = 0;
   bool exclusive = false;                 // PG_anon_exclusive
   std::vector<WalkCandidate> candidates;  // the interval tree's order

@@ -79,7 +79,9 @@ Result<Walk> walk_page(const State& state, std::string_view process, std::uint32
         "finds its mappings through the file's i_mmap tree, not through an anon_vma",
         process, page, when, vma ? vma->shmem : 0, f.index)};
   }
-  if (!f.anon_vma)
+  const bool lazy = !f.anon_vma && !f.cow_context && !f.anon_vma_freed &&
+                    state.profile() == model::anon_vma_lazy().name;
+  if (!f.anon_vma && !f.cow_context && !lazy)
     return Error{fmt::format("folio #{} at page {} of {} has no anon_vma", f.folio, page, process)};
   if (f.anon_vma_freed)
     return Error{fmt::format(
@@ -90,6 +92,8 @@ Result<Walk> walk_page(const State& state, std::string_view process, std::uint32
   w.folio = f.folio;
   w.index = f.index;
   w.anon_vma = f.anon_vma;
+  w.cow_context = f.cow_context;
+  w.lazy = lazy;
   w.mapcount = f.mapcount;
   w.exclusive = f.exclusive;
   const auto walk = state.rmap_walk(slot, page);
@@ -155,10 +159,17 @@ std::string walk_text(const Walk& w) {
       fmt::format("{} {}: {} maps folio #{} at page {}\n", w.file,
                   w.line ? fmt::format("after line {}", w.line) : std::string("at the start"),
                   w.process, w.folio, w.page);
-  out += fmt::format("folio #{}: index {:#x}, anon_vma #{}, mapcount {}, {}\n", w.folio, w.index,
-                     w.anon_vma, w.mapcount, w.exclusive ? "exclusive" : "not exclusive");
-  out += fmt::format("rmap walk of anon_vma #{}'s interval tree at index {:#x}: {} candidate{}\n",
-                     w.anon_vma, w.index, w.candidates.size(), w.candidates.size() == 1 ? "" : "s");
+  const std::string owner = w.cow_context ? fmt::format("cow_context #{}", w.cow_context)
+                            : w.lazy      ? std::string("its VMA (lazy)")
+                                          : fmt::format("anon_vma #{}", w.anon_vma);
+  out += fmt::format("folio #{}: index {:#x}, {}, mapcount {}, {}\n", w.folio, w.index, owner,
+                     w.mapcount, w.exclusive ? "exclusive" : "not exclusive");
+  const std::string how =
+      w.cow_context ? fmt::format("cow_context #{} and its descendants", w.cow_context)
+      : w.lazy      ? std::string("the lazy root VMA's mm")
+                    : fmt::format("anon_vma #{}'s interval tree", w.anon_vma);
+  out += fmt::format("rmap walk of {} at index {:#x}: {} candidate{}\n", how, w.index,
+                     w.candidates.size(), w.candidates.size() == 1 ? "" : "s");
   std::size_t pw = 7, rw = 3, gw = 4;  // "process", "VMA", "page"
   for (const WalkCandidate& c : w.candidates) {
     pw = std::max(pw, c.process.size());
@@ -170,8 +181,9 @@ std::string walk_text(const Walk& w) {
   for (const WalkCandidate& c : w.candidates)
     out += fmt::format("  {:<{}}  {:<{}}  {:>{}}  {}\n", c.process, pw, range(c), rw, c.page, gw,
                        mapping_text(c));
-  out += fmt::format("locks: anon_vma root rwsem for read once, {} PTE lock{}\n", w.pte_locks,
-                     w.pte_locks == 1 ? "" : "s");
+  out += fmt::format("locks: {}, {} PTE lock{}\n",
+                     w.anon_vma ? "anon_vma root rwsem for read once" : "no anon_vma lock",
+                     w.pte_locks, w.pte_locks == 1 ? "" : "s");
   return out;
 }
 
@@ -193,10 +205,12 @@ nlohmann::json walk_json(const Walk& w) {
            {{"id", w.folio},
             {"index", w.index},
             {"anon_vma", w.anon_vma},
+            {"cow_context", w.cow_context},
+            {"lazy", w.lazy},
             {"mapcount", w.mapcount},
             {"exclusive", w.exclusive}}},
           {"candidates", std::move(candidates)},
-          {"locks", {{"anon_vma_root_read", 1}, {"pte_lock", w.pte_locks}}},
+          {"locks", {{"anon_vma_root_read", w.anon_vma ? 1 : 0}, {"pte_lock", w.pte_locks}}},
           {"model", w.model}};
 }
 

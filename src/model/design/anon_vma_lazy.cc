@@ -1,4 +1,4 @@
-// The ANON_VMA_LAZY design (tao / wangtao, Honor, "[PATCH 0/15] mm:
+// The ANON_VMA_LAZY design, an extension of the anon_vma design (tao / wangtao, Honor, "[PATCH 0/15] mm:
 // introduce ANON_VMA_LAZY for deferred anon_vma creation", 27 May 2026;
 // shared/docs/designs-2026.md §1), on the 6.18 rules of the anon_vma design
 // so that a comparison with linux-6.18 isolates the design:
@@ -38,9 +38,8 @@
 #include <cerrno>
 #include <memory>
 
-#include "model/anon_rmap.h"
+#include "model/design/anon_vma_design.h"
 #include "model/mm.h"
-#include "model/rmap.h"
 #include "rmaplab/script.h"
 
 namespace rmaplab::model {
@@ -54,12 +53,9 @@ std::int64_t vma_offset(const vm_area_struct& vma) {
 // Does the VMA own its anon_vma (not lazy, not inherited)?
 bool owns_anon_vma(const vm_area_struct& vma) { return vma.anon_vma && !vma.lazy_parent; }
 
-class AnonVmaLazyDesign final : public AnonRmap {
+class AnonVmaLazyDesign final : public AnonVmaDesign {
  public:
   DesignKind kind() const override { return DesignKind::anon_vma_lazy; }
-
-  void mm_init(Env&, mm_struct&) override {}
-  void mm_exit(Env&, mm_struct&) override {}
 
   // vma_prepare_anon_vma_lazy: nothing to allocate, no mmap_lock (the lazy
   // check comes before __vmf_anon_prepare's mmap_read_trylock).
@@ -73,7 +69,6 @@ class AnonVmaLazyDesign final : public AnonRmap {
     vma->lazy_parent = true;
     return 0;
   }
-  void fork_mm(Env&, mm_struct&, mm_struct&) override {}
 
   int clone(Env& env, vm_area_struct* dst, const vm_area_struct* src) override {
     if (int err = anon_vma_clone(env, dst, src)) return err;
@@ -81,21 +76,12 @@ class AnonVmaLazyDesign final : public AnonRmap {
     return 0;
   }
   void unlink(Env& env, vm_area_struct* vma) override {
-    if (vma->anon_vma || !vma->anon_vma_chain.empty()) unlink_anon_vmas(env, vma);
+    AnonVmaDesign::unlink(env, vma);
     vma->lazy_parent = false;
   }
   int before_move(Env& env, mm_struct&, vm_area_struct* vma) override {
     return upgrade(env, vma);
   }
-
-  void lock_vma(Env& env, const vm_area_struct* vma) override {
-    if (vma->anon_vma) anon_vma_lock_write(env, vma->anon_vma);
-  }
-  void unlock_vma(Env& env, const vm_area_struct* vma) override {
-    if (vma->anon_vma) anon_vma_unlock_write(env, vma->anon_vma);
-  }
-  void vma_moving(vm_area_struct* vma) override { anon_vma_interval_tree_pre_update_vma(vma); }
-  void vma_moved(vm_area_struct* vma) override { anon_vma_interval_tree_post_update_vma(vma); }
 
   void folio_new(Env&, folio* f, vm_area_struct* vma, std::uint32_t page) override {
     f->index = vma->pgoff_of(page);
@@ -103,14 +89,9 @@ class AnonVmaLazyDesign final : public AnonRmap {
     point(f, *vma);
   }
   void folio_reuse(Env&, folio* f, vm_area_struct* vma) override { point(f, *vma); }
-  void folio_freed(Env&, folio*) override {}
 
   std::vector<RmapHit> walk(const folio& f) const override {
-    if (!f.lazy_mm) {
-      std::vector<RmapHit> hits = rmap_walk_anon(f);
-      walk_steps_ += hits.size();
-      return hits;
-    }
+    if (!f.lazy_mm) return AnonVmaDesign::walk(f);
     std::vector<RmapHit> hits;
     ++walk_steps_;  // one lookup in the lazy root VMA's mm
     const std::int64_t page = static_cast<std::int64_t>(f.index) + f.lazy_off -
@@ -124,9 +105,8 @@ class AnonVmaLazyDesign final : public AnonRmap {
   }
   bool owner_live(const Env& env, const folio& f) const override {
     if (f.lazy_mm) return true;  // mapped only in its mm, which is alive while it maps it
-    return f.mapping && env.is_live(f.mapping, f.mapping_id);
+    return AnonVmaDesign::owner_live(env, f);
   }
-  std::vector<DesignObjects> objects() const override { return {}; }
 
  private:
   // A folio of `vma` points at the VMA's own anon_vma, or lazily at the VMA.
